@@ -1,0 +1,10 @@
+"""App configuration for `clinic`."""
+
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class ClinicConfig(AppConfig):
+    name = "clinic"
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,177 @@
+"""Clinics (the tenants), their staff, patients, invitations, API clients and the audit trail."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+def token_hash(token: str) -> str:
+    """Tokens are stored only as their SHA-256: a leaked table grants nothing."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_token(prefix: str = "") -> str:
+    # 32 random bytes: 256 bits, well above the 128 an invitation needs.
+    return prefix + secrets.token_urlsafe(32)
+
+
+class Clinic(models.Model):
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=60, unique=True)
+    welcome_text = models.TextField(
+        blank=True, help_text="Shown to patients on the first step of the intake form."
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    """A member of a clinic's staff; superusers may have no clinic."""
+
+    class Role(models.TextChoices):
+        PRACTITIONER = "practitioner", "Practitioner"
+        CLINIC_ADMIN = "clinic_admin", "Clinic admin"
+
+    clinic = models.ForeignKey(
+        Clinic, null=True, blank=True, on_delete=models.PROTECT, related_name="staff"
+    )
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.PRACTITIONER)
+
+    @property
+    def is_clinic_admin(self) -> bool:
+        return self.role == self.Role.CLINIC_ADMIN
+
+
+class Patient(models.Model):
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="patients")
+    external_id = models.CharField(
+        max_length=64, help_text="The identifier used by the practice's other systems."
+    )
+    given_name = models.CharField(max_length=100)
+    family_name = models.CharField(max_length=100)
+    birth_date = models.DateField(null=True, blank=True)
+    email = models.EmailField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["family_name", "given_name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clinic", "external_id"], name="patient_external_id_unique_per_clinic"
+            ),
+            models.CheckConstraint(
+                condition=~Q(external_id=""), name="patient_external_id_not_blank"
+            ),
+        ]
+        indexes = [models.Index(fields=["clinic", "family_name", "given_name"])]
+
+    def __str__(self) -> str:
+        return f"{self.given_name} {self.family_name} ({self.external_id})"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.family_name}"
+
+
+class Invitation(models.Model):
+    """A private link to the intake form; only the token's hash is stored."""
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="invitations")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="invitations")
+    token_sha256 = models.CharField(max_length=64, unique=True)
+    instrument = models.CharField(max_length=60, default="barrier-intake")
+    version = models.PositiveSmallIntegerField(default=1)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    expires_at = models.DateTimeField()
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    intake = models.OneToOneField(
+        "screening.Intake", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The draft: answers saved step by step, and the step the patient reached.
+    draft_answers = models.JSONField(default=dict, blank=True)
+    draft_step = models.PositiveSmallIntegerField(default=0)
+    draft_saved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def is_expired(self, now: Any = None) -> bool:
+        return (now or timezone.now()) >= self.expires_at
+
+
+class ApiClient(models.Model):
+    """A machine client of one clinic, authenticated by a bearer token stored hashed."""
+
+    class Scope(models.TextChoices):
+        READ = "read", "Read only"
+        READ_WRITE = "read_write", "Read and write"
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="api_clients")
+    name = models.CharField(max_length=100)
+    token_prefix = models.CharField(max_length=12, help_text="The first characters, to recognise it.")
+    token_sha256 = models.CharField(max_length=64, unique=True)
+    scope = models.CharField(max_length=20, choices=Scope.choices, default=Scope.READ)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["clinic", "name"], name="api_client_name_unique_per_clinic")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.clinic})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+    @property
+    def can_write(self) -> bool:
+        return self.scope == self.Scope.READ_WRITE
+
+
+class AuditEvent(models.Model):
+    """One read or write of patient data: who, which clinic, what, when."""
+
+    class Action(models.TextChoices):
+        READ = "read", "Read"
+        LIST = "list", "List"
+        CREATE = "create", "Create"
+        UPDATE = "update", "Update"
+        DOWNLOAD = "download", "Download"
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="audit_events")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    api_client = models.ForeignKey(
+        ApiClient, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    action = models.CharField(max_length=20, choices=Action.choices)
+    object_type = models.CharField(max_length=40)
+    object_id = models.CharField(max_length=64, blank=True)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    detail = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["clinic", "at"])]

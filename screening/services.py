@@ -1,0 +1,62 @@
+"""Writes of intakes and screenings: one path for the API, the form, FHIR and the CLI."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from clinic.models import Patient
+from screening.documents import document_sha256, result_json
+from screening.instruments.definition import Instrument
+from screening.models import Intake, Screening
+from screening.scoring import score_intake
+from screening.validation import ensure_valid
+
+
+@transaction.atomic
+def intake_submit(
+    *, patient: Patient, document: dict[str, Any], source: str = Intake.Source.API
+) -> Screening:
+    """Validate, store and score one intake document; the report is queued after commit.
+
+    Raises IntakeInvalid (naming every problem) and stores nothing when the document is bad.
+    """
+    instrument = ensure_valid(document, today=timezone.localdate())
+    intake = Intake(
+        clinic=patient.clinic,
+        patient=patient,
+        instrument=instrument.id,
+        version=instrument.version,
+        document=document,
+        document_sha256=document_sha256(document),
+        completed_on=document["completed_on"],
+        source=source,
+    )
+    intake.full_clean()
+    intake.save()
+    return screening_create(intake=intake, instrument=instrument)
+
+
+def screening_create(*, intake: Intake, instrument: Instrument) -> Screening:
+    """Score a stored intake with its instrument's engine and store the result."""
+    result = score_intake(intake.document, instrument)
+    screening = Screening(
+        clinic_id=intake.clinic_id,
+        patient_id=intake.patient_id,
+        intake=intake,
+        engine=result["engine"],
+        intake_sha256=intake.document_sha256,
+        result=result,
+        result_json=result_json(result),
+        completed_on=intake.completed_on,
+        overall=result["overall"],
+        refer_first=result["refer_first"],
+        pattern_codes="," + ",".join(p["code"] for p in result["patterns"]) + ","
+        if result["patterns"]
+        else "",
+    )
+    screening.full_clean()
+    screening.save()
+    return screening
