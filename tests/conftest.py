@@ -1,11 +1,16 @@
-"""Shared fixtures: a clinic, a practitioner and a patient (all synthetic)."""
+"""Shared fixtures: a clinic, a practitioner and a patient (all synthetic), and service guards."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
+from django.conf import settings
+from django.db import connection
 
 from clinic.models import Clinic, Patient, User
 from tests.factories import ClinicFactory, PatientFactory, UserFactory
+from tests.services import redis_available, require_service
 
 
 @pytest.fixture
@@ -26,3 +31,21 @@ def practitioner(clinic_a: Clinic) -> User:
 @pytest.fixture
 def patient(clinic_a: Clinic) -> Patient:
     return PatientFactory(clinic=clinic_a)
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """The Redis URL of this run (REDIS_URL); skips without Redis, fails on CI."""
+    url = os.environ.get("REDIS_URL") or settings.REDIS_URL
+    require_service("Redis", redis_available(url), f"no answer at {url}")
+    return url
+
+
+@pytest.fixture
+def on_postgres() -> None:
+    """For tests of PostgreSQL behaviour; skips on another database, fails on CI."""
+    require_service(
+        "PostgreSQL",
+        connection.vendor == "postgresql",
+        f"the tests run on {connection.vendor}; set DATABASE_URL=postgres://...",
+    )
