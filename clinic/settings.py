@@ -14,6 +14,18 @@ env = environ.Env()
 
 DEBUG: bool = env.bool("DEBUG", default=False)
 
+# Production (DEBUG=false) refuses to start without these; development has local defaults.
+# Deployment files (docker-compose.yml) must provide each of them to every process.
+REQUIRED_ENV: tuple[str, ...] = ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL")
+
+if not DEBUG:
+    _missing_env = [name for name in REQUIRED_ENV if not env.str(name, default="").strip()]
+    if _missing_env:
+        raise ImproperlyConfigured(
+            "Production settings (DEBUG=false) need the environment variables "
+            f"{', '.join(_missing_env)}; for local development set DEBUG=true"
+        )
+
 if DEBUG:
     SECRET_KEY = env.str("SECRET_KEY", default="insecure-development-key-not-for-production-use")
 else:
