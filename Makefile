@@ -1,0 +1,70 @@
+# Development tasks. On a fresh machine `make run` and `make test` are all it takes:
+# the virtualenv is created and the dependencies installed on first use, and again
+# whenever pyproject.toml changes.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+# Development settings need DEBUG=true; production refuses to start without its secrets.
+MANAGE := DEBUG=true $(BIN)/python manage.py
+# Extra pytest arguments, e.g. `make test PYTEST_ARGS="tests/screening -x"`.
+PYTEST_ARGS ?=
+
+.PHONY: help install run test check migrations-check lint bench
+
+help:
+	@echo "make run               set up, migrate, load demo data, serve http://127.0.0.1:8000"
+	@echo "make test              set up, system checks, migrations check, the test suite"
+	@echo "make lint              ruff check, ruff format --check, mypy"
+	@echo "make bench             run every bench/bench_*.py"
+	@echo "make migrations-check  fail when a model change has no migration"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# The stamp is newer than pyproject.toml once its dependencies are installed.
+$(INSTALLED): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+install: $(INSTALLED)
+
+var:
+	mkdir -p var
+
+run: install | var
+	$(MANAGE) migrate --noinput
+	$(MANAGE) seed_demo
+	DEBUG=true $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+check: install | var
+	$(MANAGE) check
+
+migrations-check: install | var
+	$(MANAGE) makemigrations --check --dry-run
+
+# DATABASE_URL and REDIS_URL are taken from the environment when set (CI sets both);
+# otherwise the tests run on in-memory SQLite and the local Redis.
+test: check migrations-check
+	@started=$$(date +%s); status=0; \
+	$(BIN)/pytest $(PYTEST_ARGS) || status=$$?; \
+	echo "make test: pytest finished in $$(( $$(date +%s) - started )) s (exit $$status)"; \
+	exit $$status
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy clinic screening reports
+
+bench: install | var
+	@shopt -s nullglob; benches=(bench/bench_*.py); \
+	if (( $${#benches[@]} == 0 )); then echo "no benchmarks in bench/"; exit 0; fi; \
+	for bench in "$${benches[@]}"; do \
+		echo "== $$bench"; \
+		DEBUG=true PYTHONPATH=. $(BIN)/python "$$bench"; \
+	done

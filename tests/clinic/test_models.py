@@ -1,0 +1,99 @@
+"""Database constraints of patients and screenings, as PostgreSQL enforces them."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from clinic.models import Clinic, Patient
+from screening.models import Intake, Screening
+from tests.factories import PatientFactory
+
+pytestmark = [pytest.mark.django_db, pytest.mark.services, pytest.mark.usefixtures("on_postgres")]
+
+COMPLETED_ON = datetime.date(2026, 11, 24)
+
+
+def stored_intake(patient: Patient) -> Intake:
+    """An intake row with the minimal fields; validation and scoring are not under test here."""
+    return Intake.objects.create(
+        clinic=patient.clinic,
+        patient=patient,
+        instrument="barrier-intake",
+        version=1,
+        document={"instrument": "barrier-intake", "version": 1, "answers": {}},
+        document_sha256="0" * 64,
+        completed_on=COMPLETED_ON,
+    )
+
+
+def stored_screening(intake: Intake, *, engine: str = "1.0.0") -> Screening:
+    return Screening.objects.create(
+        clinic=intake.clinic,
+        patient=intake.patient,
+        intake=intake,
+        engine=engine,
+        intake_sha256=intake.document_sha256,
+        result={"engine": engine},
+        result_json=f'{{"engine":"{engine}"}}',
+        completed_on=intake.completed_on,
+        overall="none",
+        refer_first=False,
+    )
+
+
+def test_a_second_screening_of_an_intake_with_the_same_engine_is_refused(
+    patient: Patient,
+) -> None:
+    # given
+    intake = stored_intake(patient)
+    stored_screening(intake, engine="1.0.0")
+
+    # when / then
+    with pytest.raises(IntegrityError), transaction.atomic():
+        stored_screening(intake, engine="1.0.0")
+    assert Screening.objects.filter(intake=intake).count() == 1
+
+
+def test_a_later_engine_may_rescore_the_same_intake(patient: Patient) -> None:
+    intake = stored_intake(patient)
+    stored_screening(intake, engine="1.0.0")
+
+    stored_screening(intake, engine="1.1.0")
+
+    assert sorted(intake.screenings.values_list("engine", flat=True)) == ["1.0.0", "1.1.0"]
+
+
+def test_an_external_id_is_unique_within_a_clinic(clinic_a: Clinic) -> None:
+    PatientFactory(clinic=clinic_a, external_id="EXT-1")
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        PatientFactory(clinic=clinic_a, external_id="EXT-1")
+    assert Patient.objects.filter(clinic=clinic_a, external_id="EXT-1").count() == 1
+
+
+def test_two_clinics_may_use_the_same_external_id(clinic_a: Clinic, clinic_b: Clinic) -> None:
+    PatientFactory(clinic=clinic_a, external_id="EXT-1")
+    PatientFactory(clinic=clinic_b, external_id="EXT-1")
+
+    assert Patient.objects.filter(external_id="EXT-1").count() == 2
+
+
+def test_the_database_refuses_a_blank_external_id(clinic_a: Clinic) -> None:
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Patient.objects.create(clinic=clinic_a, external_id="", given_name="A", family_name="B")
+    assert not Patient.objects.filter(clinic=clinic_a).exists()
+
+
+def test_model_validation_reports_a_blank_external_id_before_the_database(
+    clinic_a: Clinic,
+) -> None:
+    patient = Patient(clinic=clinic_a, external_id="", given_name="A", family_name="B")
+
+    with pytest.raises(ValidationError) as raised:
+        patient.full_clean()
+
+    assert "external_id" in raised.value.message_dict
