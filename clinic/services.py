@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
@@ -73,3 +73,65 @@ def invitation_by_token(token: str) -> Invitation | None:
         .filter(token_sha256=token_hash(token))
         .first()
     )
+
+
+if TYPE_CHECKING:
+    from screening.models import Intake
+
+
+@transaction.atomic
+def invitation_draft_save(*, invitation: Invitation, answers: dict[str, Any], step: int) -> bool:
+    """Save the patient's answers so far and the step to resume at; False once submitted."""
+    locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if locked.submitted_at is not None:
+        return False
+    locked.draft_answers = answers
+    locked.draft_step = step
+    locked.draft_saved_at = timezone.now()
+    locked.save(update_fields=["draft_answers", "draft_step", "draft_saved_at"])
+    invitation.draft_answers, invitation.draft_step = answers, step
+    invitation.draft_saved_at = locked.draft_saved_at
+    return True
+
+
+@transaction.atomic
+def invitation_submit(*, invitation: Invitation) -> Intake:
+    """Submit the draft through the one intake service; the stored Intake.
+
+    The row lock makes a second submission (a double click, two tabs) wait and then return
+    the first intake instead of storing another. Raises IntakeInvalid when the draft is not a
+    valid intake; nothing is stored then.
+    """
+    # Imported here: screening's services may come to use this module's audit_record.
+    from clinic.intake_form import draft_document
+    from screening.instruments import get_instrument
+    from screening.models import Intake
+    from screening.services import intake_submit
+
+    locked = (
+        Invitation.objects.select_for_update()
+        .select_related("patient", "clinic")
+        .get(pk=invitation.pk)
+    )
+    if locked.submitted_at is not None:
+        return Intake.objects.get(pk=locked.intake_id)
+    document = draft_document(
+        instrument=get_instrument(locked.instrument, locked.version),
+        answers=locked.draft_answers,
+        today=timezone.localdate(),
+        birth_date=locked.patient.birth_date,
+    )
+    screening = intake_submit(patient=locked.patient, document=document, source=Intake.Source.FORM)
+    locked.submitted_at = timezone.now()
+    locked.intake = screening.intake
+    locked.draft_answers = {}  # the intake holds the answers now; keep one copy only
+    locked.save(update_fields=["submitted_at", "intake", "draft_answers"])
+    audit_record(
+        clinic=locked.clinic,
+        action=AuditEvent.Action.CREATE,
+        object_type="intake",
+        object_id=screening.intake_id,
+        detail="submitted through the patient form",
+    )
+    invitation.submitted_at, invitation.intake = locked.submitted_at, screening.intake
+    return screening.intake

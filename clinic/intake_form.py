@@ -1,0 +1,246 @@
+"""The patient intake form as steps derived from an instrument definition.
+
+A welcome step, one step per section of the instrument, then a review step. Nothing here knows
+an item by name: labels, help texts, scales, choices and conditions all come from the definition,
+so a new instrument version gets its form without a template per question.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from screening.instruments.definition import COMPLETED_YEAR, Instrument, Item, ItemType, Section
+from screening.validation import Problem, validate_intake
+
+WELCOME = "welcome"
+REVIEW = "review"
+
+# Reassurance shown above a section's questions, keyed by section id: presentation, not content.
+SECTION_NOTES = {
+    "red_flags": (
+        "Most people answer no to all of these. A yes does not mean something is wrong: "
+        "it helps your practitioner decide whether a check with your doctor comes first."
+    ),
+}
+
+FOOD_FIELDS = ("food", "name", "onset_year", "previously_tolerated")
+_FOOD_PROBLEM = re.compile(r"^entry (\d+): (\w+)")
+
+
+@dataclass(frozen=True)
+class Step:
+    index: int
+    slug: str
+    title: str
+    section: Section | None = None
+
+    @property
+    def number(self) -> int:
+        return self.index + 1
+
+    @property
+    def item_ids(self) -> frozenset[str]:
+        return frozenset(item.id for item in self.section.items) if self.section else frozenset()
+
+
+@dataclass
+class StepErrors:
+    """Errors of one step: inline messages by field key, and the summary in page order."""
+
+    inline: dict[str, str] = field(default_factory=dict)
+    summary: list[tuple[str, str]] = field(default_factory=list)  # (href, text)
+
+    def add(self, key: str, anchor: str, label: str, message: str) -> None:
+        if key in self.inline:
+            return  # one message per field: the first is the most useful
+        self.inline[key] = message
+        self.summary.append((f"#{anchor}", f"{label}: {message}"))
+
+    def __bool__(self) -> bool:
+        return bool(self.inline)
+
+
+def intake_steps(instrument: Instrument) -> tuple[Step, ...]:
+    slugs = [WELCOME, *(section.id.replace("_", "-") for section in instrument.sections), REVIEW]
+    titles = ["Welcome", *(section.title for section in instrument.sections), "Check your answers"]
+    sections: list[Section | None] = [None, *instrument.sections, None]
+    return tuple(
+        Step(index=index, slug=slug, title=title, section=section)
+        for index, (slug, title, section) in enumerate(zip(slugs, titles, sections, strict=True))
+    )
+
+
+def step_by_slug(steps: Iterable[Step], slug: str) -> Step | None:
+    return next((step for step in steps if step.slug == slug), None)
+
+
+def field_id(item_id: str) -> str:
+    """The HTML id of an item's first control: error summary links point here."""
+    return "q-" + item_id.replace(".", "-")
+
+
+def food_field_id(row: int, name: str) -> str:
+    return f"food-{row}-{name}"
+
+
+def draft_document(
+    *, instrument: Instrument, answers: Mapping[str, Any], today: date, birth_date: date | None
+) -> dict[str, Any]:
+    """The intake document the draft would submit today: the form produces the API's format."""
+    document: dict[str, Any] = {
+        "instrument": instrument.id,
+        "version": instrument.version,
+        "completed_on": today.isoformat(),
+    }
+    if birth_date is not None:
+        document["patient"] = {"birth_date": birth_date.isoformat()}
+    document["answers"] = dict(answers)
+    return document
+
+
+def problems_by_step(
+    steps: tuple[Step, ...], document: dict[str, Any], *, today: date
+) -> dict[int, list[Problem]]:
+    """The validation problems of the whole draft, grouped by the step that asks the item.
+
+    Problems outside every section (a bad stored birth date) belong to the review step.
+    """
+    grouped: dict[int, list[Problem]] = {}
+    review = steps[-1].index
+    for problem in validate_intake(document, today=today):
+        owner = next((step for step in steps if problem.item in step.item_ids), None)
+        grouped.setdefault(owner.index if owner else review, []).append(problem)
+    return grouped
+
+
+def furthest_reachable(
+    steps: tuple[Step, ...], problems: Mapping[int, list[Problem]], *, started: bool
+) -> int:
+    """The last step the patient may open: every section before it must be complete."""
+    if not started:
+        return 0
+    for step in steps[1:-1]:
+        if problems.get(step.index):
+            return step.index
+    return steps[-1].index
+
+
+def applicable(item: Item, answers: Mapping[str, Any]) -> bool:
+    """Whether a conditional item applies to these answers (the instrument's enable_when)."""
+    condition = item.enable_when
+    return condition is None or answers.get(condition.item) == condition.equals
+
+
+def completed_year_bound(value: int | str | None, today: date) -> int | None:
+    if value == COMPLETED_YEAR:
+        return today.year
+    return value if isinstance(value, int) else None
+
+
+def problem_message(item: Item, problem: Problem, today: date) -> str:
+    """A plain-language message for a validation problem of a question on the form."""
+    code = problem.code
+    if code == "incomplete_group":
+        return "Answer all four of these questions, or choose “Prefer not to answer” for all four"
+    if item.type is ItemType.INTEGER:
+        low = completed_year_bound(item.minimum, today)
+        high = completed_year_bound(item.maximum, today)
+        kind = "year" if item.maximum == COMPLETED_YEAR else "number"
+        if code in ("missing", "out_of_range", "wrong_type"):
+            return f"Enter a {kind} from {low} to {high}"
+    if item.type is ItemType.TEXT and code == "too_long":
+        return f"Use {item.max_length} characters or fewer"
+    if code == "missing" and item.type is ItemType.MULTI_CHOICE:
+        return "Tick all that apply"
+    if code in ("missing", "not_a_choice", "out_of_range", "wrong_type"):
+        return "Choose an answer"
+    return problem.message
+
+
+def food_problem_target(problem: Problem) -> tuple[int, str] | None:
+    """(entry position from 0, field) named by a food-list problem, when it names one entry."""
+    match = _FOOD_PROBLEM.match(problem.message)
+    if not match:
+        return None
+    name = match.group(2)
+    return int(match.group(1)) - 1, name if name in FOOD_FIELDS else "food"
+
+
+def food_problem_message(problem: Problem, field_name: str, today: date, minimum: int) -> str:
+    if problem.code == "duplicate":
+        return "This food is already in your list"
+    if field_name == "onset_year":
+        return f"Enter a year from {minimum} to {today.year}"
+    if field_name == "name":
+        return (
+            "Enter the name of the food"
+            if problem.code != "too_long"
+            else ("Use 100 characters or fewer")
+        )
+    if field_name == "previously_tolerated":
+        return "Choose yes or no"
+    return "Choose a food"
+
+
+def answer_text(item: Item, value: Any) -> str:
+    """An answer in words, for the review step."""
+    if value is None or value == []:
+        return "Not answered" if item.type is not ItemType.MULTI_CHOICE else "None"
+    if item.type is ItemType.SCALE and item.scale is not None:
+        return item.scale.label_for(value).capitalize()
+    if item.type is ItemType.BOOLEAN:
+        return "Yes" if value else "No"
+    if item.type is ItemType.CHOICE:
+        return item.choice_label(value)
+    if item.type is ItemType.MULTI_CHOICE:
+        return ", ".join(item.choice_label(code) for code in value)
+    if item.type is ItemType.INTEGER:
+        return f"{value} {item.unit}".strip()
+    return str(value)
+
+
+def food_entry_text(item: Item, entry: Mapping[str, Any]) -> str:
+    food = entry.get("food")
+    name = entry.get("name") if food == "other" else None
+    label = name or (item.choice_label(food) if food else "A food")
+    parts = [label]
+    if entry.get("onset_year") is not None:
+        parts.append(f"since {entry['onset_year']}")
+    tolerated = entry.get("previously_tolerated")
+    if tolerated is not None:
+        parts.append("was fine before" if tolerated else "never fine")
+    return ", ".join(parts)
+
+
+def review_sections(
+    steps: tuple[Step, ...], answers: Mapping[str, Any], change_base: str
+) -> list[dict[str, Any]]:
+    """Every question with its answer in words and a link to change it, section by section."""
+    sections = []
+    for step in steps:
+        if step.section is None:
+            continue
+        rows = []
+        for item in step.section.items:
+            if not applicable(item, answers):
+                continue
+            value = answers.get(item.id)
+            if item.type is ItemType.FOOD_LIST:
+                lines = [food_entry_text(item, entry) for entry in value or []] or ["None"]
+            else:
+                lines = [answer_text(item, value)]
+            anchor = field_id(item.id) if item.type is not ItemType.FOOD_LIST else "foods"
+            rows.append(
+                {
+                    "question": item.label,
+                    "short_label": item.short_label,
+                    "lines": lines,
+                    "href": f"{change_base}{step.slug}/?from=review#{anchor}",
+                }
+            )
+        sections.append({"title": step.section.title, "slug": step.slug, "rows": rows})
+    return sections
