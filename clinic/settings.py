@@ -175,14 +175,34 @@ SPECTACULAR_SETTINGS = {
 
 # Invitations to the patient intake form.
 INVITATION_TTL_DAYS: int = env.int("INVITATION_TTL_DAYS", default=14)
+# Where patients reach the site: the start of the links in invitation emails.
+PUBLIC_BASE_URL: str = env.str("PUBLIC_BASE_URL", default="http://localhost:8000")
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Intake links carry their token in the path, and Django logs the path of 4xx responses.
+    "filters": {"redact_intake_tokens": {"()": "clinic.invitations.RedactIntakeTokens"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact_intake_tokens"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Filtered where the records start, so that every handler gets them redacted.
+        "django.request": {"filters": ["redact_intake_tokens"]},
+        "django.security.csrf": {"filters": ["redact_intake_tokens"]},
+        "django.server": {
+            "handlers": ["console"],
+            "filters": ["redact_intake_tokens"],
+            "propagate": False,
+        },
+    },
 }
 
 if not DEBUG:
