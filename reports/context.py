@@ -1,0 +1,391 @@
+"""The screening summary's context: plain data in, every label resolved and number formatted.
+
+`report_context` needs no database: the worker builds its inputs from models, the command line
+from an intake file. The template only lays the result out.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from reports import constants
+from screening.documents import result_json
+from screening.instruments import get_instrument
+from screening.instruments.definition import Instrument, Item, ItemType
+
+MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+
+# Control characters other than the newline; runs of blank lines; tabs.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+BLANK_LINES = re.compile(r"\n(?:[ \t]*\n){2,}")
+
+# Geometry of the overview chart, in CSS pixels.
+CHART_LABEL_WIDTH = 170
+CHART_BAR_WIDTH = 420
+CHART_ROW_HEIGHT = 26
+CHART_TOP = 22
+
+
+@dataclass(frozen=True)
+class ReportPatient:
+    name: str = ""
+    birth_date: str | None = None  # ISO date
+    external_id: str = ""
+
+
+@dataclass(frozen=True)
+class EarlierScreening:
+    completed_on: str  # ISO date
+    result: Mapping[str, Any]
+
+
+def report_context(
+    *,
+    document: Mapping[str, Any],
+    result: Mapping[str, Any],
+    patient: ReportPatient | None = None,
+    clinic_name: str = "",
+    earlier: EarlierScreening | None = None,
+    practitioner_notes: str = "",
+) -> dict[str, Any]:
+    """Everything the summary shows, from an intake document, its result and optional extras."""
+    instrument = get_instrument(document["instrument"], document["version"])
+    answers: Mapping[str, Any] = document.get("answers", {})
+    patient = patient or ReportPatient(birth_date=(document.get("patient") or {}).get("birth_date"))
+    patient_name = patient.name or "Patient not named"
+    completed_on = date_in_words(document["completed_on"])
+    return {
+        "lang": "en",
+        "title": f"Screening summary: {patient_name}, {completed_on}",
+        "author": clinic_name or "Barrier intake",
+        "clinic_name": clinic_name,
+        "patient": {
+            "name": patient_name,
+            "birth_date": date_in_words(patient.birth_date) if patient.birth_date else "not given",
+            "external_id": patient.external_id or "none",
+        },
+        "completed_on": completed_on,
+        "completed_on_iso": document["completed_on"],
+        "instrument": f"{instrument.title}, version {instrument.version}",
+        "engine": result.get("engine", ""),
+        "template_version": constants.TEMPLATE_VERSION,
+        "disclaimer": instrument.texts.get("disclaimer", constants.DISCLAIMER),
+        "alarm": alarm_context(instrument, result, answers, document),
+        "summary": summary_in_words(result),
+        "chart": chart_context(instrument, result),
+        "domains": domains_context(instrument, result, answers),
+        "factors": factors_context(instrument, result, answers),
+        "discussion_points": [
+            {
+                "title": constants.DISCUSSION_POINTS[code][0],
+                "text": constants.DISCUSSION_POINTS[code][1],
+            }
+            for code in result.get("discussion_points", [])
+            if code in constants.DISCUSSION_POINTS
+        ],
+        "comparison": comparison_context(instrument, result, earlier),
+        "history": history_context(instrument, answers),
+        "practitioner_notes": display_text(practitioner_notes),
+        "timeline": timeline_context(instrument, answers),
+        # Embedded in the PDF as a file, so the summary carries its machine-readable result.
+        "result_json": result_json(dict(result)),
+    }
+
+
+def display_text(text: str) -> str:
+    """Free text as written, minus what only breaks a layout: tabs, control characters and
+    more than one blank line in a row. The template escapes it; nothing here is markup."""
+    text = CONTROL_CHARACTERS.sub(
+        "", text.replace("\t", " ").replace("\r\n", "\n").replace("\r", "\n")
+    )
+    return BLANK_LINES.sub("\n\n", text).strip()
+
+
+def date_in_words(iso_date: str) -> str:
+    """ "2026-11-24" -> "24 November 2026", whatever the process's locale."""
+    day = date.fromisoformat(iso_date)
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def answer_in_words(item: Item, answer: Any) -> str:
+    """An answer as the patient chose it: "sometimes", "8 hours", "yes"."""
+    if answer is None:
+        return "not answered"
+    if item.type is ItemType.SCALE and item.scale is not None:
+        # "sometimes (monthly to weekly)" -> "sometimes": the brief form reads best in a list.
+        return item.scale.label_for(answer).split(" (", 1)[0]
+    if item.type is ItemType.INTEGER:
+        return f"{answer} {item.unit}".strip()
+    if item.type is ItemType.BOOLEAN:
+        return "yes" if answer else "no"
+    if item.type is ItemType.CHOICE:
+        return choice_label(item, answer).lower()
+    if item.type is ItemType.MULTI_CHOICE:
+        return ", ".join(choice_label(item, code) for code in answer) or "none"
+    if item.type is ItemType.FOOD_LIST and isinstance(answer, Mapping):
+        return food_in_words(item, answer)
+    return str(answer)
+
+
+def choice_label(item: Item, code: str) -> str:
+    try:
+        return item.choice_label(code)
+    except KeyError:
+        return str(code)
+
+
+def food_name(item: Item, food: Mapping[str, Any]) -> str:
+    if food.get("food") == "other":
+        return str(food.get("name") or "Other")
+    return choice_label(item, food.get("food", ""))
+
+
+def food_in_words(item: Item, food: Mapping[str, Any]) -> str:
+    words = f"{food_name(item, food)}, since {food.get('onset_year')}"
+    if food.get("previously_tolerated"):
+        words += ", eaten without trouble before"
+    return words
+
+
+def evidence_in_words(instrument: Instrument, evidence: Mapping[str, Any]) -> str:
+    """One piece of evidence as "Bloating after drinking only water: sometimes"."""
+    item = instrument.items.get(evidence.get("item", ""))
+    if item is None:
+        return f"{evidence.get('item')}: {evidence.get('answer')}"
+    return f"{item.short_label}: {answer_in_words(item, evidence.get('answer'))}"
+
+
+def alarm_context(
+    instrument: Instrument,
+    result: Mapping[str, Any],
+    answers: Mapping[str, Any],
+    document: Mapping[str, Any],
+) -> dict[str, Any] | None:
+    if not result.get("refer_first"):
+        return None
+    features = []
+    for code in result.get("red_flags", []):
+        item = instrument.items.get(f"red_flags.{code}")
+        if item is not None:
+            features.append(item.short_label)
+        elif code == "onset_after_50":
+            features.append(onset_after_50_in_words(answers, document))
+        else:
+            features.append(str(code))
+    referral = result.get("referral") or instrument.texts.get("referral", "")
+    return {"text": referral[:1].upper() + referral[1:], "features": features}
+
+
+def onset_after_50_in_words(answers: Mapping[str, Any], document: Mapping[str, Any]) -> str:
+    onset = answers.get("history.symptom_onset_year")
+    birth_date = (document.get("patient") or {}).get("birth_date")
+    if onset is None or not birth_date:
+        return constants.ONSET_AFTER_50
+    return f"{constants.ONSET_AFTER_50} (in {onset}, born {birth_date[:4]})"
+
+
+def summary_in_words(result: Mapping[str, Any]) -> str:
+    if result.get("summary"):
+        return str(result["summary"])
+    return constants.OVERALL_LABELS.get(result.get("overall", ""), str(result.get("overall", "")))
+
+
+def band_label(band: str) -> str:
+    return constants.BAND_LABELS.get(band, band.capitalize())
+
+
+def chart_context(instrument: Instrument, result: Mapping[str, Any]) -> dict[str, Any]:
+    """Coordinates of the overview chart: one bar per domain over the four band zones."""
+    domains = result.get("domains", {})
+    scale = CHART_BAR_WIDTH / 100
+    rows = []
+    for index, section in enumerate(instrument.domains):
+        scored = domains.get(section.id, {})
+        score = int(scored.get("score", 0))
+        top = CHART_TOP + index * CHART_ROW_HEIGHT
+        rows.append(
+            {
+                "title": section.title,
+                "score": score,
+                "band": scored.get("band", ""),
+                "band_label": band_label(scored.get("band", "")),
+                "label_y": top + 17,
+                "bar_x": CHART_LABEL_WIDTH,
+                "colour": constants.BAND_BAR_COLOURS.get(scored.get("band", ""), "#555555"),
+                "bar_y": top + 6,
+                "bar_width": max(round(score * scale, 1), 1.5),
+                "score_x": CHART_LABEL_WIDTH + round(score * scale, 1) + 6,
+            }
+        )
+    height = CHART_TOP + len(rows) * CHART_ROW_HEIGHT + 4
+    zones = [
+        {
+            "band": band,
+            "label": band_label(band),
+            "colour": constants.BAND_ZONE_COLOURS[band],
+            "x": CHART_LABEL_WIDTH + low * scale,
+            "width": (high - low) * scale,
+            "label_x": CHART_LABEL_WIDTH + low * scale + 3,
+        }
+        for band, low, high in constants.BAND_ZONES
+    ]
+    summary = "; ".join(f"{row['title']} {row['score']} ({row['band_label']})" for row in rows)
+    return {
+        "width": CHART_LABEL_WIDTH + CHART_BAR_WIDTH + 40,
+        "height": height,
+        "zones": zones,
+        "zone_height": height - CHART_TOP + 4,
+        "zone_top": CHART_TOP - 4,
+        "rows": rows,
+        "description": f"Domain scores out of 100: {summary}.",
+    }
+
+
+def domains_context(
+    instrument: Instrument, result: Mapping[str, Any], answers: Mapping[str, Any]
+) -> list[dict[str, Any]]:
+    patterns = {pattern.get("domain"): pattern for pattern in result.get("patterns", [])}
+    definitions = {definition.code: definition for definition in instrument.patterns}
+    domains = result.get("domains", {})
+    sections = []
+    for section in instrument.domains:
+        scored = domains.get(section.id, {})
+        pattern = patterns.get(section.id)
+        definition = definitions.get(pattern.get("code", "")) if pattern else None
+        sections.append(
+            {
+                "code": section.id,
+                "title": section.title,
+                "score": scored.get("score", 0),
+                "band": scored.get("band", ""),
+                "band_label": band_label(scored.get("band", "")),
+                "elevated": section.id in result.get("elevated_domains", []),
+                "pattern": None
+                if pattern is None
+                else {
+                    "title": definition.title if definition else pattern.get("code"),
+                    "rule": pattern.get("rule") or (definition.rule_text if definition else ""),
+                    "evidence": [
+                        evidence_in_words(instrument, evidence)
+                        for evidence in pattern.get("evidence", [])
+                    ],
+                },
+                "answers": domain_answers(instrument, section.id, answers),
+                "phq4": phq4_context(result.get("phq4")) if section.id == "mood" else None,
+            }
+        )
+    return sections
+
+
+def domain_answers(
+    instrument: Instrument, section_id: str, answers: Mapping[str, Any]
+) -> list[dict[str, str]]:
+    """The section's answers in words; the food list and PHQ-4 have places of their own."""
+    rows = []
+    for item in instrument.section(section_id).items:
+        if item.type is ItemType.FOOD_LIST:
+            foods = answers.get(item.id) or []
+            rows.append({"label": item.short_label, "answer": f"{len(foods)} listed"})
+            continue
+        if item.id.startswith(("mood.phq_", "mood.gad_")) or item.id not in answers:
+            continue
+        rows.append({"label": item.short_label, "answer": answer_in_words(item, answers[item.id])})
+    return rows
+
+
+def phq4_context(phq4: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    if not phq4:
+        return None
+    return {
+        "rows": [
+            {
+                "label": "PHQ-2 (low mood)",
+                "value": f"{phq4['phq2']} of 6",
+                "note": "screen positive" if phq4.get("depression_screen_positive") else "",
+            },
+            {
+                "label": "GAD-2 (anxiety)",
+                "value": f"{phq4['gad2']} of 6",
+                "note": "screen positive" if phq4.get("anxiety_screen_positive") else "",
+            },
+            {"label": "PHQ-4 total", "value": f"{phq4['total']} of 12", "note": phq4["band"]},
+        ]
+    }
+
+
+def factors_context(
+    instrument: Instrument, result: Mapping[str, Any], answers: Mapping[str, Any]
+) -> list[dict[str, str]]:
+    factors = []
+    for code in result.get("factors", []):
+        item = instrument.items.get(constants.FACTOR_ITEMS.get(code, ""))
+        detail = (
+            f"{item.short_label}: {answer_in_words(item, answers.get(item.id))}" if item else ""
+        )
+        factors.append({"title": constants.FACTOR_TITLES.get(code, code), "detail": detail})
+    return factors
+
+
+def comparison_context(
+    instrument: Instrument, result: Mapping[str, Any], earlier: EarlierScreening | None
+) -> dict[str, Any] | None:
+    if earlier is None:
+        return None
+    before_domains = earlier.result.get("domains", {})
+    now_domains = result.get("domains", {})
+    rows = []
+    for section in instrument.domains:
+        before = before_domains.get(section.id)
+        now = now_domains.get(section.id, {})
+        if before is None:
+            continue
+        change = int(now.get("score", 0)) - int(before.get("score", 0))
+        rows.append(
+            {
+                "title": section.title,
+                "before": before.get("score", 0),
+                "before_band": band_label(before.get("band", "")),
+                "now": now.get("score", 0),
+                "now_band": band_label(now.get("band", "")),
+                "change": f"{change:+d}" if change else "0",
+                "direction": "higher" if change > 0 else "lower" if change < 0 else "unchanged",
+            }
+        )
+    return {
+        "completed_on": date_in_words(earlier.completed_on),
+        "rows": rows,
+        "overall_before": summary_in_words(earlier.result),
+    }
+
+
+def history_context(instrument: Instrument, answers: Mapping[str, Any]) -> list[dict[str, str]]:
+    """The patient's own words (free text, escaped by the template) and the year of onset."""
+    rows = []
+    for item in instrument.section("history").items:
+        if item.id in answers:
+            text = display_text(answer_in_words(item, answers[item.id]))
+            rows.append({"label": item.short_label, "text": text})
+    return rows
+
+
+def timeline_context(instrument: Instrument, answers: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Food sensitivities grouped by year of onset, oldest first."""
+    item = instrument.items.get("sensitivities.foods")
+    if item is None:
+        return []
+    by_year: dict[int, list[dict[str, Any]]] = {}
+    for food in answers.get(item.id) or []:
+        by_year.setdefault(int(food["onset_year"]), []).append(
+            {
+                "name": food_name(item, food),
+                "tolerated_before": bool(food.get("previously_tolerated")),
+            }
+        )
+    return [{"year": year, "foods": by_year[year]} for year in sorted(by_year)]
