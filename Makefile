@@ -49,7 +49,9 @@ migrations-check: install | var
 	$(MANAGE) makemigrations --check --dry-run
 
 # DATABASE_URL and REDIS_URL are taken from the environment when set (CI sets both);
-# otherwise the tests run on in-memory SQLite and the local Redis.
+# otherwise the tests run on in-memory SQLite and the local Redis. The suite runs serially:
+# on two cores pytest-xdist measured slower (each worker migrates its own database) and
+# the tests that start workers or servers are simpler to keep apart without it.
 test: check migrations-check
 	@started=$$(date +%s); status=0; \
 	$(BIN)/pytest $(PYTEST_ARGS) || status=$$?; \

@@ -34,6 +34,7 @@ ANY_INTERPOLATION = re.compile(r"\$\{(\w+)(?::?([-?+])([^}]*))?\}")
 HOST_ENV = {
     "SECRET_KEY": PRODUCTION_ENV["SECRET_KEY"],
     "ALLOWED_HOSTS": "clinic.example.org",
+    "PUBLIC_BASE_URL": "https://clinic.example.org",
     "POSTGRES_PASSWORD": "password",
 }
 
