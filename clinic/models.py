@@ -175,3 +175,81 @@ class AuditEvent(models.Model):
     class Meta:
         ordering = ["-at"]
         indexes = [models.Index(fields=["clinic", "at"])]
+
+
+class WebhookEndpoint(models.Model):
+    """An HTTPS address of a clinic's own system that receives signed event notifications."""
+
+    class Event(models.TextChoices):
+        SCREENING_CREATED = "screening.created", "A screening was created"
+        REPORT_READY = "report.ready", "A report is ready"
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="webhook_endpoints")
+    url = models.URLField(max_length=500)
+    # Kept readable: the worker needs it to sign every delivery. Shown to the clinic once.
+    secret = models.CharField(max_length=100)
+    events = models.JSONField(default=list, help_text="Event types delivered; empty means all.")
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.url} ({self.clinic})"
+
+    def wants(self, event_type: str) -> bool:
+        return self.is_active and (not self.events or event_type in self.events)
+
+
+class WebhookDelivery(models.Model):
+    """One event for one endpoint: the outbox row the worker delivers, retries and records."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        DELIVERED = "delivered", "Delivered"
+        FAILED = "failed", "Failed"
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
+    endpoint = models.ForeignKey(
+        WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    event_id = models.UUIDField()
+    event_type = models.CharField(max_length=40)
+    payload = models.TextField(help_text="The exact body sent and signed.")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["endpoint", "event_id"], name="webhook_delivery_once_per_endpoint"
+            )
+        ]
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+
+
+class IdempotencyKey(models.Model):
+    """The first successful response to a POST sent with an Idempotency-Key, to replay it."""
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="+")
+    principal = models.CharField(max_length=40, help_text="'client:<id>' or 'user:<id>'.")
+    key = models.CharField(max_length=255)
+    request_sha256 = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_body = models.TextField(blank=True)
+    location = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["principal", "key"], name="idempotency_key_unique_per_principal"
+            )
+        ]

@@ -1,0 +1,165 @@
+"""API authentication: bearer tokens of a clinic's machine clients, sessions of its staff.
+
+Also the per-principal throttle, keyed by the client or user the request authenticated as.
+This module must not import DRF views: the settings name these classes, and DRF builds
+`APIView` from them.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import caches
+from django.http import HttpRequest
+from django.utils import timezone
+from rest_framework import exceptions
+from rest_framework.authentication import BaseAuthentication, SessionAuthentication
+from rest_framework.request import Request
+from rest_framework.settings import api_settings
+from rest_framework.throttling import SimpleRateThrottle
+
+from clinic.models import ApiClient, Clinic, new_token, token_hash
+
+logger = logging.getLogger(__name__)
+
+TOKEN_PREFIX = "bik_"
+# Writing `last_used_at` on every request would turn each read into a write.
+LAST_USED_RESOLUTION = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class ClientIdentity:
+    """What `request.user` is for a machine client: authenticated, never a staff user."""
+
+    client: ApiClient
+    is_authenticated: bool = field(default=True, init=False)
+    is_anonymous: bool = field(default=False, init=False)
+    is_active: bool = field(default=True, init=False)
+    is_superuser: bool = field(default=False, init=False)
+    is_staff: bool = field(default=False, init=False)
+    pk: None = field(default=None, init=False)
+
+    @property
+    def clinic_id(self) -> int:
+        return self.client.clinic_id
+
+    def __str__(self) -> str:
+        return f"api client {self.client.pk}"
+
+
+class ApiClientAuthentication(BaseAuthentication):
+    """`Authorization: Bearer <token>`; only the token's SHA-256 is stored and looked up."""
+
+    keyword = "Bearer"
+
+    def authenticate(self, request: Request) -> tuple[ClientIdentity, ApiClient] | None:
+        header = request.META.get("HTTP_AUTHORIZATION", "")
+        if not header:
+            return None
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != self.keyword.lower():
+            return None
+        token = token.strip()
+        if not token or " " in token or len(token) > 200:
+            raise exceptions.AuthenticationFailed("Invalid token.", code="invalid_token")
+        client = (
+            ApiClient.objects.select_related("clinic")
+            .filter(token_sha256=token_hash(token), revoked_at__isnull=True)
+            .first()
+        )
+        if client is None:
+            # The same answer for unknown and revoked tokens: no hint which one it was.
+            raise exceptions.AuthenticationFailed("Invalid token.", code="invalid_token")
+        self._touch(client)
+        return ClientIdentity(client), client
+
+    def authenticate_header(self, request: Request) -> str:
+        # Makes DRF answer 401 (not 403) to a request without credentials.
+        return f'{self.keyword} realm="api"'
+
+    @staticmethod
+    def _touch(client: ApiClient) -> None:
+        now = timezone.now()
+        if client.last_used_at is None or now - client.last_used_at > LAST_USED_RESOLUTION:
+            ApiClient.objects.filter(pk=client.pk).update(last_used_at=now)
+            client.last_used_at = now
+
+
+class StaffSessionAuthentication(SessionAuthentication):
+    """The dashboard's signed-in staff, with Django's CSRF check on unsafe methods."""
+
+
+def principal_key(request: Request | HttpRequest) -> str | None:
+    """'client:<id>' or 'user:<id>' for an authenticated request, else None."""
+    auth = getattr(request, "auth", None)
+    if isinstance(auth, ApiClient):
+        return f"client:{auth.pk}"
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated and getattr(user, "pk", None) is not None:
+        return f"user:{user.pk}"
+    return None
+
+
+class ThrottlingUnavailable(exceptions.APIException):
+    status_code = 503
+    default_detail = "Request limits cannot be checked right now; try again shortly."
+    default_code = "throttling_unavailable"
+
+
+class PrincipalRateThrottle(SimpleRateThrottle):
+    """One request budget per API client or staff user (anonymous requests never get here)."""
+
+    scope = "api"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cache = caches[getattr(settings, "API_THROTTLE_CACHE", "default")]
+
+    def get_rate(self) -> str | None:
+        # Read per request (not frozen at import), so the settings can change it.
+        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+
+    def get_cache_key(self, request: Request, view: Any) -> str | None:
+        key = principal_key(request)
+        if key is None:
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": key}
+
+    def allow_request(self, request: Request, view: Any) -> bool:
+        try:
+            return super().allow_request(request, view)
+        except exceptions.APIException:
+            raise
+        except Exception as error:
+            # Fail closed: an unreachable counter store must not lift the limits.
+            logger.warning("throttle cache unavailable: %s", type(error).__name__)
+            raise ThrottlingUnavailable() from error
+
+
+def api_client_create(
+    *, clinic: Clinic, name: str, scope: str = ApiClient.Scope.READ
+) -> tuple[ApiClient, str]:
+    """A new machine client and its bearer token; the token is not stored and never shown again."""
+    token = new_token(TOKEN_PREFIX)
+    client = ApiClient(
+        clinic=clinic,
+        name=name,
+        scope=scope,
+        token_prefix=token[:12],
+        token_sha256=token_hash(token),
+    )
+    client.full_clean()
+    client.save()
+    return client, token
+
+
+def api_client_revoke(*, client: ApiClient) -> ApiClient:
+    """From now on its token is refused (401), like an unknown one."""
+    if client.revoked_at is None:
+        client.revoked_at = timezone.now()
+        client.save(update_fields=["revoked_at"])
+    return client
