@@ -117,6 +117,14 @@ STORAGES = {
         if not DEBUG
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
+    # Report PDFs: local files under MEDIA_ROOT by default; an S3-compatible backend through
+    # REPORTS_FILE_STORAGE and its options as JSON in REPORTS_FILE_STORAGE_OPTIONS.
+    "reports": {
+        "BACKEND": env.str(
+            "REPORTS_FILE_STORAGE", default="django.core.files.storage.FileSystemStorage"
+        ),
+        "OPTIONS": env.json("REPORTS_FILE_STORAGE_OPTIONS", default={}),
+    },
 }
 
 # Email: the console backend by default; SMTP through EMAIL_URL in production.
@@ -150,10 +158,46 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_timeout": BROKER_SOCKET_TIMEOUT,
     "socket_connect_timeout": BROKER_SOCKET_TIMEOUT,
     # Above the longest hard time limit of any task, so a running task is never redelivered.
-    "visibility_timeout": 600,
+    "visibility_timeout": env.int("BROKER_VISIBILITY_TIMEOUT", default=600),
     "max_retries": 1,
+    # Look for messages of crashed workers every 10 s, not every 100 s (interval x throttle).
+    "unacked_restore_interval": 10,
+    "unacked_restore_throttle": 1,
 }
 CELERY_TIMEZONE = TIME_ZONE
+# A pool process is replaced after this much resident memory (KiB), as well as after
+# CELERY_WORKER_MAX_TASKS_PER_CHILD tasks: WeasyPrint's memory grows slowly across renders.
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = env.int("CELERY_WORKER_MAX_MEMORY_PER_CHILD", default=300_000)
+# A request publishes at most twice, then gives up quickly: the data is committed already and
+# the report sweep publishes what could not be sent.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
+
+# Screening summary PDFs (reports app). A report left rendering longer than the hard time
+# limit belongs to a lost worker: the sweep queues it again, up to REPORTS_MAX_ATTEMPTS.
+REPORTS_SOFT_TIME_LIMIT = env.int("REPORTS_SOFT_TIME_LIMIT", default=60)
+REPORTS_TIME_LIMIT = env.int("REPORTS_TIME_LIMIT", default=90)
+REPORTS_MAX_ATTEMPTS = env.int("REPORTS_MAX_ATTEMPTS", default=5)
+REPORTS_STALE_AFTER = env.int("REPORTS_STALE_AFTER", default=REPORTS_TIME_LIMIT + 30)
+REPORTS_REQUEUE_AFTER = env.int("REPORTS_REQUEUE_AFTER", default=600)
+REPORTS_SWEEP_INTERVAL = env.float("REPORTS_SWEEP_INTERVAL", default=60.0)
+_visibility_timeout = CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
+if not REPORTS_SOFT_TIME_LIMIT < REPORTS_TIME_LIMIT < REPORTS_STALE_AFTER < _visibility_timeout:
+    raise ImproperlyConfigured(
+        "need REPORTS_SOFT_TIME_LIMIT < REPORTS_TIME_LIMIT < REPORTS_STALE_AFTER"
+        " < BROKER_VISIBILITY_TIMEOUT"
+    )
+CELERY_BEAT_SCHEDULE = {
+    "reports-sweep": {
+        "task": "reports.tasks.reports_sweep_task",
+        "schedule": REPORTS_SWEEP_INTERVAL,
+        "options": {"expires": REPORTS_SWEEP_INTERVAL},
+    },
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -202,6 +246,8 @@ LOGGING = {
             "filters": ["redact_intake_tokens"],
             "propagate": False,
         },
+        # WeasyPrint logs every rendering step at INFO.
+        "weasyprint": {"level": "WARNING"},
     },
 }
 

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from clinic.models import Patient
+from reports.services import report_queue
 from screening.documents import document_sha256, result_json
 from screening.instruments.definition import Instrument
 from screening.models import Intake, Screening
@@ -36,7 +37,10 @@ def intake_submit(
     )
     intake.full_clean()
     intake.save()
-    return screening_create(intake=intake, instrument=instrument)
+    screening = screening_create(intake=intake, instrument=instrument)
+    # The report row commits with the screening (the outbox); its task is published after.
+    report_queue(screening=screening)
+    return screening
 
 
 def screening_create(*, intake: Intake, instrument: Instrument) -> Screening:

@@ -1,0 +1,286 @@
+"""Writes of reports: queue with the screening, publish after commit, render once, sweep.
+
+The life of a report: `queued` (written in the screening's transaction) -> `rendering` (claimed
+by exactly one worker with a compare-and-set) -> `ready` or `failed`. A worker that dies leaves
+`rendering` behind; the sweep puts it back to `queued` once it is older than the hard time
+limit, and gives up with `failed` after REPORTS_MAX_ATTEMPTS claims.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import partial
+
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import DatabaseError, InterfaceError, OperationalError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from clinic.models import AuditEvent
+from clinic.services import audit_record
+from reports import constants
+from reports.models import Report, reports_storage
+from reports.selectors import report_context_for
+from screening.models import Screening
+
+logger = logging.getLogger(__name__)
+
+# Failures worth another try later: storage and network I/O, a database that went away.
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (OSError, OperationalError, InterfaceError)
+
+# Reports the sweep handles in one run; the next run takes the rest.
+SWEEP_BATCH = 500
+# A report committed this recently is still being published by its own request.
+PUBLISH_GRACE = timedelta(seconds=10)
+
+
+def report_queue(*, screening: Screening) -> Report:
+    """The screening's report for the current template, created in the caller's transaction.
+
+    The render task is published only after the commit, and a failure to publish is logged,
+    never raised: the row is the outbox, and the sweep publishes what was not sent.
+    """
+    report, _ = Report.objects.get_or_create(
+        screening=screening,
+        template_version=constants.TEMPLATE_VERSION,
+        defaults={"clinic_id": screening.clinic_id},
+    )
+    transaction.on_commit(partial(report_publish, report_id=report.pk))
+    return report
+
+
+@transaction.atomic
+def report_regenerate(*, screening: Screening) -> Report:
+    """Render the screening's report again (after a failure, or with newer notes).
+
+    A report already queued or rendering is left alone; its render is under way.
+    """
+    report = report_queue(screening=screening)
+    Report.objects.filter(
+        pk=report.pk, status__in=[Report.Status.READY, Report.Status.FAILED]
+    ).update(
+        status=Report.Status.QUEUED,
+        attempts=0,
+        last_error="",
+        enqueued_at=None,
+        started_at=None,
+        finished_at=None,
+    )
+    report.refresh_from_db()
+    return report
+
+
+def report_publish(*, report_id: int) -> bool:
+    """Hand the render task to the broker: True when sent, False (logged) when not."""
+    from reports.tasks import report_render_task
+
+    try:
+        report_render_task.delay(report_id)
+    except Exception:  # noqa: BLE001 - any broker failure; the data is committed already
+        logger.warning(
+            "report %s not published (broker unreachable?); the sweep will publish it",
+            report_id,
+            exc_info=True,
+        )
+        return False
+    Report.objects.filter(pk=report_id).update(enqueued_at=timezone.now())
+    return True
+
+
+def report_render(*, report: Report) -> Report:
+    """Render and store the report if it is still queued; a no-op for any other state."""
+    previous_file = report.file.name
+    attempt = report_claim(report_id=report.pk)
+    if attempt is None:
+        report.refresh_from_db()
+        logger.info("report %s not claimed: it is %s", report.pk, report.status)
+        return report
+    try:
+        context = report_context_for(report=report)
+        from reports import pdf  # imported once per process, before the pool forks
+
+        rendered = pdf.render(context)
+        name = report_store(report=report, content=rendered.content)
+    except SoftTimeLimitExceeded:
+        return report_fail(
+            report=report,
+            attempt=attempt,
+            error=f"rendering took longer than {settings.REPORTS_SOFT_TIME_LIMIT} s",
+        )
+    except TRANSIENT_ERRORS as error:
+        report_release(report=report, attempt=attempt, error=error)
+        raise
+    except Exception as error:
+        logger.exception("report %s failed to render", report.pk)
+        return report_fail(report=report, attempt=attempt, error=error_in_words(error))
+    report = report_finish(
+        report=report,
+        attempt=attempt,
+        name=name,
+        content=rendered.content,
+        page_count=rendered.page_count,
+    )
+    if previous_file and previous_file != report.file.name:
+        reports_storage().delete(previous_file)  # a regenerated report replaces its file
+    return report
+
+
+def report_claim(*, report_id: int) -> int | None:
+    """Move a queued report to rendering; its attempt number, or None if another has it."""
+    claimed = Report.objects.filter(
+        pk=report_id, status=Report.Status.QUEUED, attempts__lt=settings.REPORTS_MAX_ATTEMPTS
+    ).update(status=Report.Status.RENDERING, attempts=F("attempts") + 1, started_at=timezone.now())
+    if not claimed:
+        report_give_up(report_ids=[report_id])
+        return None
+    return Report.objects.values_list("attempts", flat=True).get(pk=report_id)
+
+
+def report_store(*, report: Report, content: bytes) -> str:
+    """Store the PDF under a name derived from its content: a second render reuses the file."""
+    digest = hashlib.sha256(content).hexdigest()
+    name = f"reports/{report.clinic_id}/report-{report.pk}-{digest[:16]}.pdf"
+    storage = reports_storage()
+    if not storage.exists(name):
+        saved = storage.save(name, ContentFile(content))
+        if saved != name:  # another render stored the same bytes in between
+            storage.delete(saved)
+    return name
+
+
+def report_finish(
+    *, report: Report, attempt: int, name: str, content: bytes, page_count: int
+) -> Report:
+    finished = Report.objects.filter(
+        pk=report.pk, status=Report.Status.RENDERING, attempts=attempt
+    ).update(
+        status=Report.Status.READY,
+        file=name,
+        size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
+        page_count=page_count,
+        last_error="",
+        finished_at=timezone.now(),
+    )
+    report.refresh_from_db()
+    if finished:
+        audit_record(
+            clinic=report.clinic_id,
+            action=AuditEvent.Action.CREATE,
+            object_type="report",
+            object_id=report.pk,
+            detail=f"rendered, attempt {attempt}",
+        )
+        logger.info("report %s ready (attempt %s, %s bytes)", report.pk, attempt, len(content))
+    else:
+        # The sweep took the report back from this render (it ran past the stale limit).
+        logger.warning("report %s attempt %s finished after being taken back", report.pk, attempt)
+        if report.file.name != name and report.status == Report.Status.READY:
+            reports_storage().delete(name)
+    return report
+
+
+def report_release(*, report: Report, attempt: int, error: BaseException) -> None:
+    """Back to queued after a transient failure, for the task's retry; failed after the last."""
+    exhausted = attempt >= settings.REPORTS_MAX_ATTEMPTS
+    try:
+        Report.objects.filter(
+            pk=report.pk, status=Report.Status.RENDERING, attempts=attempt
+        ).update(
+            status=Report.Status.FAILED if exhausted else Report.Status.QUEUED,
+            last_error=error_in_words(error),
+            finished_at=timezone.now() if exhausted else None,
+        )
+    except DatabaseError:
+        # The database itself is away: the row stays rendering and the sweep recovers it.
+        logger.warning("report %s could not be released", report.pk, exc_info=True)
+
+
+def report_fail(*, report: Report, attempt: int, error: str) -> Report:
+    Report.objects.filter(pk=report.pk, status=Report.Status.RENDERING, attempts=attempt).update(
+        status=Report.Status.FAILED, last_error=error, finished_at=timezone.now()
+    )
+    logger.error("report %s failed: %s", report.pk, error)
+    report.refresh_from_db()
+    return report
+
+
+def report_give_up(*, report_ids: list[int]) -> int:
+    """Fail queued reports that have used every attempt, keeping the last error readable."""
+    exhausted = Report.objects.filter(
+        pk__in=report_ids,
+        status=Report.Status.QUEUED,
+        attempts__gte=settings.REPORTS_MAX_ATTEMPTS,
+    )
+    failed = 0
+    for report in exhausted:
+        failed += Report.objects.filter(pk=report.pk, status=Report.Status.QUEUED).update(
+            status=Report.Status.FAILED,
+            last_error=f"gave up after {report.attempts} attempts; last error: "
+            f"{report.last_error or 'the worker was lost while rendering'}",
+            finished_at=timezone.now(),
+        )
+    return failed
+
+
+@dataclass(frozen=True)
+class SweepOutcome:
+    requeued: int  # taken back from lost workers
+    published: int
+    failed: int
+    unpublished: int  # the broker was unreachable
+
+
+def reports_sweep(*, now: datetime | None = None) -> SweepOutcome:
+    """Take back reports of lost workers and publish every queued report that needs it.
+
+    Runs periodically (Celery beat): after a broker or worker outage, every intake accepted in
+    the meantime gets its report, and a render killed mid-way is done again.
+    """
+    now = now or timezone.now()
+    stale_before = now - timedelta(seconds=settings.REPORTS_STALE_AFTER)
+    requeued = 0
+    lost = Report.objects.filter(status=Report.Status.RENDERING, started_at__lt=stale_before)
+    for report in lost.only("pk", "started_at", "attempts")[:SWEEP_BATCH]:
+        requeued += Report.objects.filter(
+            pk=report.pk, status=Report.Status.RENDERING, started_at=report.started_at
+        ).update(
+            status=Report.Status.QUEUED,
+            last_error=f"the worker was lost while rendering (attempt {report.attempts})",
+            enqueued_at=None,
+        )
+    due = Report.objects.filter(status=Report.Status.QUEUED).filter(
+        Q(enqueued_at__isnull=True, created_at__lt=now - PUBLISH_GRACE)
+        | Q(enqueued_at__lt=now - timedelta(seconds=settings.REPORTS_REQUEUE_AFTER))
+        | Q(enqueued_at__isnull=True, started_at__isnull=False)
+    )
+    report_ids = list(due.order_by("created_at").values_list("pk", flat=True)[:SWEEP_BATCH])
+    failed = report_give_up(report_ids=report_ids)
+    published = unpublished = 0
+    for report_id in Report.objects.filter(
+        pk__in=report_ids, status=Report.Status.QUEUED
+    ).values_list("pk", flat=True):
+        if not report_publish(report_id=report_id):
+            # The broker is down: the next sweep tries again, no point waiting on each row.
+            unpublished = len(report_ids) - failed - published
+            break
+        published += 1
+    if requeued or published or failed or unpublished:
+        logger.info(
+            "reports sweep: %s taken back, %s published, %s failed, %s not published",
+            requeued,
+            published,
+            failed,
+            unpublished,
+        )
+    return SweepOutcome(requeued, published, failed, unpublished)
+
+
+def error_in_words(error: BaseException) -> str:
+    text = str(error).strip() or "no detail"
+    return f"{type(error).__name__}: {text}"[:2000]
