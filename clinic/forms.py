@@ -114,7 +114,11 @@ class SectionForm(forms.Form):
 
     def type_errors(self) -> dict[str, str]:
         self.is_valid()
-        return {name: errors[0] for name, errors in self.errors.items()}
+        return {name: str(errors[0]) for name, errors in self.errors.items()}
+
+
+def food_choices(item: Item) -> list[tuple[str, str]]:
+    return [("", "Choose a food"), *((c.code, c.label) for c in item.choices)]
 
 
 def food_row_form_class(item: Item) -> type[forms.Form]:
@@ -123,7 +127,7 @@ def food_row_form_class(item: Item) -> type[forms.Form]:
         (forms.Form,),
         {
             "food": forms.ChoiceField(
-                choices=[("", "Choose a food"), *((c.code, c.label) for c in item.choices)],
+                choices=food_choices(item),
                 required=False,
                 error_messages={"invalid_choice": "Choose a food from the list"},
             ),
@@ -185,7 +189,7 @@ class FoodRows:
         for row, form in enumerate(self.forms):
             if form.is_bound and not form.is_valid():
                 for name, errors in form.errors.items():
-                    found[food_field_id(row, name)] = errors[0]
+                    found[food_field_id(row, name)] = str(errors[0])
         return found
 
     def add_blank(self) -> None:
@@ -257,7 +261,7 @@ def food_row_contexts(
                 "values": values,
                 "food_options": [
                     {"value": code, "label": label, "selected": code == values["food"]}
-                    for code, label in form.fields["food"].choices
+                    for code, label in food_choices(rows.item)
                 ],
                 "tolerated_options": [
                     {

@@ -114,7 +114,9 @@ def invitation_submit(*, invitation: Invitation) -> Intake:
         .get(pk=invitation.pk)
     )
     if locked.submitted_at is not None:
-        return Intake.objects.get(pk=locked.intake_id)
+        if locked.intake is None:
+            raise ValueError("the invitation was submitted, but its intake is gone")
+        return locked.intake
     document = draft_document(
         instrument=get_instrument(locked.instrument, locked.version),
         answers=locked.draft_answers,

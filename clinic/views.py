@@ -12,7 +12,7 @@ from datetime import date
 from functools import wraps
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import render
 from django.urls import reverse
@@ -48,7 +48,7 @@ from screening.instruments import get_instrument
 from screening.instruments.definition import Instrument, Item, ItemType
 from screening.validation import IntakeInvalid, Problem
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
 MAX_TOKEN_LENGTH = 100
 
 
@@ -59,10 +59,11 @@ class IntakeCsrfViewMiddleware(CsrfViewMiddleware):
     the same origin (Fetch standard). The CSRF token and its SameSite cookie are still checked.
     """
 
+    # A private method of Django's middleware: the test of a null origin pins its behaviour.
     def _origin_verified(self, request: HttpRequest) -> bool:
         if request.META.get("HTTP_ORIGIN") == "null":
             return True
-        return super()._origin_verified(request)
+        return super()._origin_verified(request)  # type: ignore[misc]
 
 
 intake_csrf_protect = decorator_from_middleware(IntakeCsrfViewMiddleware)
@@ -73,7 +74,7 @@ def private_page(view: View) -> View:
     protected = intake_csrf_protect(view)
 
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         response = protected(request, *args, **kwargs)
         response["Referrer-Policy"] = "no-referrer"
         response["X-Robots-Tag"] = "noindex, nofollow"
@@ -201,7 +202,7 @@ def _welcome(request: HttpRequest, draft: Draft, step: Step) -> HttpResponse:
             # The draft starts with the patient's consent: a saved draft means they agreed.
             invitation_draft_save(invitation=draft.invitation, answers=draft.answers, step=1)
             return HttpResponseRedirect(draft.url(draft.steps[1]))
-        errors.add("consent", "consent", "Agreement", form.errors["consent"][0])
+        errors.add("consent", "consent", "Agreement", str(form.errors["consent"][0]))
     context = {
         "consent_checked": started or bool(request.POST.get("consent")),
         "expires_on": draft.invitation.expires_at.date(),
