@@ -13,7 +13,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from screening.instruments.definition import COMPLETED_YEAR, Instrument, Item, ItemType, Section
+from screening.instruments.definition import (
+    COMPLETED_YEAR,
+    FoodList,
+    Instrument,
+    Item,
+    ItemType,
+    Section,
+)
 from screening.validation import Problem, validate_intake
 
 WELCOME = "welcome"
@@ -170,17 +177,17 @@ def food_problem_target(problem: Problem) -> tuple[int, str] | None:
     return int(match.group(1)) - 1, name if name in FOOD_FIELDS else "food"
 
 
-def food_problem_message(problem: Problem, field_name: str, today: date, minimum: int) -> str:
+def food_problem_message(
+    problem: Problem, field_name: str, today: date, food_list: FoodList
+) -> str:
     if problem.code == "duplicate":
         return "This food is already in your list"
     if field_name == "onset_year":
-        return f"Enter a year from {minimum} to {today.year}"
+        return f"Enter a year from {food_list.onset_minimum} to {today.year}"
+    if field_name == "name" and problem.code == "too_long":
+        return f"Use {food_list.name_max_length} characters or fewer"
     if field_name == "name":
-        return (
-            "Enter the name of the food"
-            if problem.code != "too_long"
-            else ("Use 100 characters or fewer")
-        )
+        return "Enter the name of the food"
     if field_name == "previously_tolerated":
         return "Choose yes or no"
     return "Choose a food"

@@ -315,10 +315,10 @@ def _food_errors(draft: Draft, rows: FoodRows, problems: list[Problem], errors: 
             by_field.setdefault("list", problem.message)
             continue
         row = entry_rows[target[0]]
-        minimum = draft.instrument.food_list.onset_minimum if draft.instrument.food_list else 1900
+        assert draft.instrument.food_list is not None  # a food-list item needs its constraints
         by_field.setdefault(
             food_field_id(row, target[1]),
-            food_problem_message(problem, target[1], draft.today, minimum),
+            food_problem_message(problem, target[1], draft.today, draft.instrument.food_list),
         )
     if "list" in by_field:
         errors.add("foods", "add-food", "Foods", by_field["list"])
