@@ -1,4 +1,5 @@
-"""Invitation links: delivery by email, guarding the link against guessing, keeping it out of logs.
+"""Invitation links: delivery by email, guarding the link (guessing, caching, referrers, CSRF),
+keeping it out of logs.
 
 Settings configure logging before the apps are loaded and name the log filter below, so this
 module imports no models at import time.
@@ -8,17 +9,22 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from functools import wraps
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.mail import send_mail
+from django.http import HttpRequest, HttpResponseBase
+from django.middleware.csrf import CsrfViewMiddleware
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.decorators import decorator_from_middleware
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 
 if TYPE_CHECKING:
-    from django.http import HttpRequest
-
     from clinic.models import Invitation
 
 # Failed link look-ups (unknown or expired token) allowed per client address and window.
@@ -28,6 +34,9 @@ LINK_FAILURE_LIMIT_DEFAULT = 20
 LINK_FAILURE_WINDOW_SECONDS_DEFAULT = 15 * 60
 
 _INTAKE_PATH = re.compile(r"(/intake/)[^/\s?#\"']+")
+
+
+View = Callable[..., HttpResponseBase]
 
 
 def invitation_url(*, token: str, base_url: str) -> str:
@@ -99,3 +108,35 @@ class RedactIntakeTokens(logging.Filter):
             record.msg = redact_intake_path(message)
             record.args = ()
         return True
+
+
+class IntakeCsrfViewMiddleware(CsrfViewMiddleware):
+    """Django's CSRF protection, accepting the `Origin: null` of the form pages' own posts.
+
+    Under `Referrer-Policy: no-referrer` browsers send `Origin: null` on every POST, even to
+    the same origin (Fetch standard). The CSRF token and its SameSite cookie are still checked.
+    """
+
+    # A private method of Django's middleware: the test of a null origin pins its behaviour.
+    def _origin_verified(self, request: HttpRequest) -> bool:
+        if request.META.get("HTTP_ORIGIN") == "null":
+            return True
+        return super()._origin_verified(request)  # type: ignore[misc]
+
+
+intake_csrf_protect = decorator_from_middleware(IntakeCsrfViewMiddleware)
+
+
+def private_page(view: View) -> View:
+    """No caching, no referrer, no indexing: the token in the URL must not travel."""
+    protected = intake_csrf_protect(view)
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        response = protected(request, *args, **kwargs)
+        response["Referrer-Policy"] = "no-referrer"
+        response["X-Robots-Tag"] = "noindex, nofollow"
+        return response
+
+    # The site-wide CSRF check would refuse `Origin: null`; the page checks CSRF itself.
+    return csrf_exempt(never_cache(wrapped))

@@ -6,20 +6,14 @@ The draft is saved on every post, so a closed tab or a lost connection loses not
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from functools import wraps
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
-from django.middleware.csrf import CsrfViewMiddleware
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.decorators import decorator_from_middleware
-from django.views.decorators.cache import never_cache
-from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from clinic.forms import ConsentForm, FoodRows, SectionForm, food_row_contexts, question_contexts
@@ -41,47 +35,19 @@ from clinic.intake_form import (
     review_sections,
     step_by_slug,
 )
-from clinic.invitations import client_address, link_failure_record, link_failures_exceeded
+from clinic.invitations import (
+    client_address,
+    link_failure_record,
+    link_failures_exceeded,
+    private_page,
+)
 from clinic.models import Invitation
 from clinic.services import invitation_by_token, invitation_draft_save, invitation_submit
 from screening.instruments import get_instrument
 from screening.instruments.definition import Instrument, Item, ItemType
 from screening.validation import IntakeInvalid, Problem
 
-View = Callable[..., HttpResponseBase]
 MAX_TOKEN_LENGTH = 100
-
-
-class IntakeCsrfViewMiddleware(CsrfViewMiddleware):
-    """Django's CSRF protection, accepting the `Origin: null` of the form pages' own posts.
-
-    Under `Referrer-Policy: no-referrer` browsers send `Origin: null` on every POST, even to
-    the same origin (Fetch standard). The CSRF token and its SameSite cookie are still checked.
-    """
-
-    # A private method of Django's middleware: the test of a null origin pins its behaviour.
-    def _origin_verified(self, request: HttpRequest) -> bool:
-        if request.META.get("HTTP_ORIGIN") == "null":
-            return True
-        return super()._origin_verified(request)  # type: ignore[misc]
-
-
-intake_csrf_protect = decorator_from_middleware(IntakeCsrfViewMiddleware)
-
-
-def private_page(view: View) -> View:
-    """No caching, no referrer, no indexing: the token in the URL must not travel."""
-    protected = intake_csrf_protect(view)
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        response = protected(request, *args, **kwargs)
-        response["Referrer-Policy"] = "no-referrer"
-        response["X-Robots-Tag"] = "noindex, nofollow"
-        return response
-
-    # The site-wide CSRF check would refuse `Origin: null`; the page checks CSRF itself.
-    return csrf_exempt(never_cache(wrapped))
 
 
 @dataclass
