@@ -61,7 +61,7 @@ test: check migrations-check
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy clinic screening reports
+	DEBUG=true $(BIN)/mypy clinic screening reports
 
 bench: install | var
 	@shopt -s nullglob; benches=(bench/bench_*.py); \
