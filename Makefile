@@ -34,8 +34,9 @@ $(INSTALLED): pyproject.toml | $(BIN)/python
 
 install: $(INSTALLED)
 
+# Local state: the SQLite database, collected static files and media (STATIC_ROOT, MEDIA_ROOT).
 var:
-	mkdir -p var
+	mkdir -p var/static var/media
 
 run: install | var
 	$(MANAGE) migrate --noinput
