@@ -9,8 +9,10 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from clinic.models import Clinic, Patient
+from screening.instruments import get_instrument
 from screening.models import Intake, Screening
-from tests.factories import PatientFactory
+from screening.services import screening_create
+from tests.factories import PatientFactory, screening_for
 
 pytestmark = [pytest.mark.django_db, pytest.mark.services, pytest.mark.usefixtures("on_postgres")]
 
@@ -45,17 +47,29 @@ def stored_screening(intake: Intake, *, engine: str = "1.0.0") -> Screening:
     )
 
 
-def test_a_second_screening_of_an_intake_with_the_same_engine_is_refused(
+def test_the_database_refuses_a_second_screening_of_an_intake_with_the_same_engine(
     patient: Patient,
 ) -> None:
-    # given
-    intake = stored_intake(patient)
-    stored_screening(intake, engine="1.0.0")
+    # given an intake scored through the real service
+    screening = screening_for(patient)
 
-    # when / then
+    # when the same engine's result is inserted again, past model validation
     with pytest.raises(IntegrityError), transaction.atomic():
-        stored_screening(intake, engine="1.0.0")
-    assert Screening.objects.filter(intake=intake).count() == 1
+        stored_screening(screening.intake, engine=screening.engine)
+
+    # then
+    assert Screening.objects.filter(intake=screening.intake).count() == 1
+
+
+def test_scoring_an_intake_twice_with_the_same_engine_is_refused_before_the_database(
+    patient: Patient,
+) -> None:
+    screening = screening_for(patient)
+
+    with pytest.raises(ValidationError):
+        screening_create(intake=screening.intake, instrument=get_instrument("barrier-intake", 1))
+
+    assert Screening.objects.filter(intake=screening.intake).count() == 1
 
 
 def test_a_later_engine_may_rescore_the_same_intake(patient: Patient) -> None:
