@@ -22,8 +22,10 @@ MONTHS = (
     "July", "August", "September", "October", "November", "December",
 )  # fmt: skip
 
-# Control characters other than the newline; runs of blank lines; tabs.
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# Control characters other than the newline, and the explicit bidirectional controls that
+# would let a text display in another order than it was typed (natural right-to-left text
+# needs none of them).
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
 BLANK_LINES = re.compile(r"\n(?:[ \t]*\n){2,}")
 
 # Geometry of the overview chart, in CSS pixels.
@@ -59,7 +61,8 @@ def report_context(
     instrument = get_instrument(document["instrument"], document["version"])
     answers: Mapping[str, Any] = document.get("answers", {})
     patient = patient or ReportPatient(birth_date=(document.get("patient") or {}).get("birth_date"))
-    patient_name = patient.name or "Patient not named"
+    patient_name = display_line(patient.name) or "Patient not named"
+    clinic_name = display_line(clinic_name)
     completed_on = date_in_words(document["completed_on"])
     return {
         "lang": "en",
@@ -69,7 +72,7 @@ def report_context(
         "patient": {
             "name": patient_name,
             "birth_date": date_in_words(patient.birth_date) if patient.birth_date else "not given",
-            "external_id": patient.external_id or "none",
+            "external_id": display_line(patient.external_id) or "none",
         },
         "completed_on": completed_on,
         "completed_on_iso": document["completed_on"],
@@ -108,6 +111,11 @@ def display_text(text: str) -> str:
     return BLANK_LINES.sub("\n\n", text).strip()
 
 
+def display_line(text: str) -> str:
+    """A one-line field (a name, an id): free text on a single line."""
+    return " ".join(display_text(text).split())
+
+
 def date_in_words(iso_date: str) -> str:
     """ "2026-11-24" -> "24 November 2026", whatever the process's locale."""
     day = date.fromisoformat(iso_date)
@@ -143,7 +151,7 @@ def choice_label(item: Item, code: str) -> str:
 
 def food_name(item: Item, food: Mapping[str, Any]) -> str:
     if food.get("food") == "other":
-        return str(food.get("name") or "Other")
+        return display_line(str(food.get("name") or "")) or "Other"
     return choice_label(item, food.get("food", ""))
 
 
