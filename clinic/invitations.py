@@ -17,12 +17,9 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.mail import send_mail
 from django.http import HttpRequest, HttpResponseBase
-from django.middleware.csrf import CsrfViewMiddleware
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.decorators import decorator_from_middleware
 from django.views.decorators.cache import never_cache
-from django.views.decorators.csrf import csrf_exempt
 
 if TYPE_CHECKING:
     from clinic.models import Invitation
@@ -110,33 +107,19 @@ class RedactIntakeTokens(logging.Filter):
         return True
 
 
-class IntakeCsrfViewMiddleware(CsrfViewMiddleware):
-    """Django's CSRF protection, accepting the `Origin: null` of the form pages' own posts.
-
-    Under `Referrer-Policy: no-referrer` browsers send `Origin: null` on every POST, even to
-    the same origin (Fetch standard). The CSRF token and its SameSite cookie are still checked.
-    """
-
-    # A private method of Django's middleware: the test of a null origin pins its behaviour.
-    def _origin_verified(self, request: HttpRequest) -> bool:
-        if request.META.get("HTTP_ORIGIN") == "null":
-            return True
-        return super()._origin_verified(request)  # type: ignore[misc]
-
-
-intake_csrf_protect = decorator_from_middleware(IntakeCsrfViewMiddleware)
-
-
 def private_page(view: View) -> View:
-    """No caching, no referrer, no indexing: the token in the URL must not travel."""
-    protected = intake_csrf_protect(view)
+    """No caching, no indexing, no referrer beyond our own origin: the token must not travel.
+
+    `same-origin` rather than `no-referrer`: the pages load nothing from elsewhere, and under
+    `no-referrer` browsers send `Origin: null` on the form's own posts, which Django's CSRF
+    check rightly refuses.
+    """
 
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        response = protected(request, *args, **kwargs)
-        response["Referrer-Policy"] = "no-referrer"
+        response = view(request, *args, **kwargs)
+        response["Referrer-Policy"] = "same-origin"
         response["X-Robots-Tag"] = "noindex, nofollow"
         return response
 
-    # The site-wide CSRF check would refuse `Origin: null`; the page checks CSRF itself.
-    return csrf_exempt(never_cache(wrapped))
+    return never_cache(wrapped)

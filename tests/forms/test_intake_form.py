@@ -456,7 +456,7 @@ def test_every_form_page_is_private(client: Client, token: str, patient: Patient
     pages.append(client.get(url("wrong-token-0000000000000000000000")))
     for response in pages:
         assert "no-store" in response["Cache-Control"]
-        assert response["Referrer-Policy"] == "no-referrer"
+        assert response["Referrer-Policy"] == "same-origin"
         html = response.content.decode()
         title = re.search(r"<title>(.*?)</title>", html, re.S).group(1)
         assert patient.family_name not in html and patient.given_name not in title
