@@ -63,6 +63,25 @@ class ApiCursorPagination(CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = 100
 
+    def get_page_size(self, request: Any) -> int:
+        # Strict: a wrong page size is an error, not silently the default.
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        if not raw.isdigit() or not 1 <= int(raw) <= self.max_page_size:
+            raise serializers.ValidationError(
+                {self.page_size_query_param: [f"A whole number from 1 to {self.max_page_size}."]}
+            )
+        return int(raw)
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"].update(minimum=1, maximum=self.max_page_size)
+                parameter["description"] = f"Rows per page: 1 to {self.max_page_size}, default 25."
+        return parameters
+
     def get_raw_paginated_response(self, items_json: list[str]) -> Response:
         """The page envelope around items that are already JSON text."""
         next_link = _json_string(self.get_next_link())

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "clinic.exceptions.ApiBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -91,7 +92,9 @@ DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "clinic.User"
-LOGIN_URL = "admin:login"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "dashboard:home"
+LOGOUT_REDIRECT_URL = "login"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -199,22 +202,50 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# Webhook deliveries that are due (retries, broker outages), and expired idempotency keys.
+CELERY_BEAT_SCHEDULE["webhooks-sweep"] = {
+    "task": "clinic.tasks.webhooks_sweep_task",
+    "schedule": 30.0,
+    "options": {"expires": 30.0},
+}
+CELERY_BEAT_SCHEDULE["idempotency-keys-purge"] = {
+    "task": "clinic.tasks.idempotency_keys_purge_task",
+    "schedule": 3600.0,
+    "options": {"expires": 3600.0},
+}
+
+# The API denies by default: every view needs a client token or a staff session and the
+# clinic-scoped permission (clinic.permissions); JSON only; errors in one format.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
+        "clinic.authentication.ApiClientAuthentication",
+        "clinic.authentication.StaffSessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": ["clinic.permissions.ClinicPermission"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "clinic.exceptions.ApiAutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "clinic.serializers.ApiCursorPagination",
+    "PAGE_SIZE": 25,
+    "DEFAULT_THROTTLE_CLASSES": ["clinic.authentication.PrincipalRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"api": env.str("API_THROTTLE_RATE", default="600/min")},
+    "EXCEPTION_HANDLER": "clinic.exceptions.api_exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+# The cache that counts API requests per client; a shared one (Redis) when several processes
+# serve the API. Throttling fails closed (503) when it is unreachable.
+API_THROTTLE_CACHE: str = env.str("API_THROTTLE_CACHE", default="default")
+# Request bodies above this are refused (413, in JSON, for the API).
+DATA_UPLOAD_MAX_MEMORY_SIZE: int = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=1024 * 1024)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Barrier intake API",
     "DESCRIPTION": "Patients, intakes, screenings and reports of one clinic.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["clinic.permissions.ClinicPermission"],
+    "COMPONENT_SPLIT_REQUEST": True,
 }
 
 # Invitations to the patient intake form.

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from clinic.models import Patient
+from clinic.webhooks import screening_created_emit
 from reports.services import report_queue
 from screening.documents import document_sha256, result_json
 from screening.instruments.definition import Instrument
@@ -63,4 +64,6 @@ def screening_create(*, intake: Intake, instrument: Instrument) -> Screening:
     )
     screening.full_clean()
     screening.save()
+    # Recorded in this transaction (the outbox), delivered by the worker after the commit.
+    screening_created_emit(screening=screening)
     return screening

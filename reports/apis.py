@@ -1,0 +1,126 @@
+"""API endpoints of a screening's report: its state, the PDF download, regeneration."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import FileResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import exceptions, status
+from rest_framework.renderers import BaseRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from clinic.apis import ClinicAPIView, IdempotentCreateMixin
+from clinic.models import AuditEvent
+from clinic.serializers import ApiJSONRenderer
+from reports.models import Report, reports_storage
+from reports.serializers import ReportSerializer
+from reports.services import report_regenerate
+from screening.models import Screening
+
+PDF = "application/pdf"
+
+
+class ReportNotReady(exceptions.APIException):
+    status_code = 409
+    default_detail = "The report is not ready yet; see its status."
+    default_code = "report_not_ready"
+
+
+class PdfRenderer(BaseRenderer):
+    """Lets `Accept: application/pdf` through content negotiation; the view sends the file."""
+
+    media_type = PDF
+    format = "pdf"
+    charset = None
+    render_style = "binary"
+
+    def render(
+        self,
+        data: Any,
+        accepted_media_type: str | None = None,
+        renderer_context: dict[str, Any] | None = None,
+    ) -> bytes:
+        return data if isinstance(data, bytes) else b""
+
+
+class ScreeningReportView(ClinicAPIView):
+    """Views of the report of one screening of the caller's clinic."""
+
+    audit_object_type = "report"
+    serializer_class = ReportSerializer
+
+    def base_queryset(self) -> QuerySet[Screening]:
+        return Screening.objects.all()
+
+    def screening(self) -> Screening:
+        return self.get_object()
+
+    def current_report(self, screening: Screening) -> Report:
+        report = (
+            Report.objects.filter(screening=screening, clinic_id=screening.clinic_id)
+            .order_by("-created_at", "-id")
+            .first()
+        )
+        if report is None:
+            raise exceptions.NotFound("This screening has no report yet.")
+        return report
+
+
+@extend_schema(summary="The state of a screening's report", tags=["reports"])
+class ReportStatusApi(ScreeningReportView):
+    def get(self, request: Request, pk: int) -> Response:
+        report = self.current_report(self.screening())
+        self.audit(AuditEvent.Action.READ, [report.pk])
+        return Response(ReportSerializer(report, context={"request": request}).data)
+
+
+@extend_schema(
+    summary="Download a screening's report as PDF",
+    responses={
+        (200, PDF): OpenApiResponse(OpenApiTypes.BINARY, description="The PDF."),
+        409: OpenApiResponse(description="The report is not ready yet."),
+    },
+    tags=["reports"],
+)
+class ReportPdfApi(ScreeningReportView):
+    renderer_classes = [PdfRenderer, ApiJSONRenderer]
+
+    def get(self, request: Request, pk: int) -> FileResponse:
+        report = self.current_report(self.screening())
+        if report.status != Report.Status.READY or not report.file:
+            raise ReportNotReady()
+        self.audit(AuditEvent.Action.DOWNLOAD, [report.pk])
+        handle = reports_storage().open(report.file.name, "rb")
+        return FileResponse(
+            handle,
+            as_attachment=True,
+            filename=f"screening-{report.screening_id}-report.pdf",
+            content_type=PDF,
+        )
+
+    def handle_exception(self, exc: Exception) -> Response:
+        # Errors are JSON whatever the client accepted.
+        self.request.accepted_renderer = ApiJSONRenderer()
+        self.request.accepted_media_type = ApiJSONRenderer.media_type
+        return super().handle_exception(exc)
+
+
+@extend_schema(
+    summary="Render a screening's report again",
+    description="Queues a new render (after a failure, or with newer practitioner notes); a "
+    "render already under way is left alone. 202 with the report's state.",
+    request=None,
+    responses={202: ReportSerializer},
+    tags=["reports"],
+)
+class ReportRegenerateApi(IdempotentCreateMixin, ScreeningReportView):
+    def create(self, request: Request, pk: int) -> Response:
+        screening = self.screening()
+        report = report_regenerate(screening=screening)
+        self.audit(AuditEvent.Action.UPDATE, [report.pk], detail="regenerate")
+        body = ReportSerializer(report, context={"request": request}).data
+        return Response(body, status=status.HTTP_202_ACCEPTED)

@@ -1,0 +1,53 @@
+"""API representation of a screening's report: its state, and where to get the PDF."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from reports.models import Report
+
+
+class ReportLinksSerializer(serializers.Serializer):
+    pdf = serializers.URLField(allow_null=True, help_text="The PDF, once the report is ready.")
+    regenerate = serializers.URLField()
+    screening = serializers.URLField()
+
+
+class ReportSerializer(serializers.ModelSerializer):
+    links = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Report
+        fields = [
+            "id",
+            "screening",
+            "template_version",
+            "status",
+            "attempts",
+            "size",
+            "page_count",
+            "sha256",
+            "created_at",
+            "finished_at",
+            "links",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(ReportLinksSerializer)
+    def get_links(self, report: Report) -> dict[str, Any]:
+        request = self.context["request"]
+        kwargs = {"pk": report.screening_id}
+        pdf = reverse("api:screening-report-pdf", kwargs=kwargs)
+        return {
+            "pdf": request.build_absolute_uri(pdf)
+            if report.status == Report.Status.READY
+            else None,
+            "regenerate": request.build_absolute_uri(
+                reverse("api:screening-report-regenerate", kwargs=kwargs)
+            ),
+            "screening": request.build_absolute_uri(reverse("api:screening-detail", kwargs=kwargs)),
+        }

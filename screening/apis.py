@@ -1,0 +1,486 @@
+"""API endpoints of intakes, screenings and instrument definitions, and the FHIR R4 interface."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
+from pydantic import ValidationError as PydanticValidationError
+from rest_framework import exceptions, generics, status
+from rest_framework.parsers import JSONParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from clinic.apis import ClinicAPIView, IdempotentCreateMixin, PlainAPIView, audit_reads
+from clinic.models import AuditEvent, Patient
+from clinic.permissions import clinic_scoped, request_principal
+from clinic.serializers import ApiJSONRenderer, RawJSON
+from screening import fhir_exchange
+from screening.fhir import questionnaire_resource
+from screening.filters import IntakeFilter, ScreeningFilter
+from screening.instruments import INSTRUMENTS, UnknownInstrument, get_instrument, latest_instrument
+from screening.models import Intake, Screening
+from screening.serializers import (
+    SCREENING_ROW_FIELDS,
+    InstrumentDefinitionSerializer,
+    InstrumentSummarySerializer,
+    IntakeCreateSerializer,
+    IntakeSerializer,
+    LinkTemplates,
+    ScreeningSerializer,
+    instrument_definition,
+    screening_json,
+)
+from screening.services import intake_submit
+
+# Intakes
+
+
+@extend_schema_view(
+    get=extend_schema(
+        summary="List intakes, newest first",
+        responses={200: IntakeSerializer(many=True)},
+        tags=["intakes"],
+    ),
+    post=extend_schema(
+        summary="Submit an intake document for a patient",
+        description=(
+            "Validates the document against its instrument, stores it, scores it and queues "
+            "its report, all or nothing. Answers 201 with the screening. An invalid document "
+            "is answered 400 naming every problem by item id; nothing is stored then."
+        ),
+        request=IntakeCreateSerializer,
+        responses={201: ScreeningSerializer},
+        tags=["intakes"],
+    ),
+)
+class IntakeListApi(IdempotentCreateMixin, ClinicAPIView, generics.ListAPIView):
+    serializer_class = IntakeSerializer
+    filterset_class = IntakeFilter
+    audit_object_type = "intake"
+
+    def base_queryset(self) -> QuerySet[Intake]:
+        return Intake.objects.prefetch_related("screenings")
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        return {
+            **super().get_serializer_context(),
+            "links": LinkTemplates.for_request(self.request),
+        }
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        assert page is not None
+        self.audit(AuditEvent.Action.LIST, (intake.pk for intake in page))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        incoming = IntakeCreateSerializer(data=request.data, context={"request": request})
+        incoming.is_valid(raise_exception=True)
+        screening = intake_submit(
+            patient=incoming.validated_data["patient"],
+            document=incoming.validated_data["document"],
+            source=Intake.Source.API,
+        )
+        audit_reads(self.principal, AuditEvent.Action.CREATE, "intake", [screening.intake_id])
+        return screening_response(screening, request, status=status.HTTP_201_CREATED)
+
+
+def screening_response(screening: Screening, request: Request, *, status: int = 200) -> Response:
+    links = LinkTemplates.for_request(request)
+    row = {field: getattr(screening, field) for field in SCREENING_ROW_FIELDS}
+    headers = {"Location": links.screening.format(screening.pk)} if status == 201 else None
+    return Response(RawJSON(screening_json(row, links)), status=status, headers=headers)
+
+
+@extend_schema(summary="Read an intake (its stored document)", tags=["intakes"])
+class IntakeDetailApi(ClinicAPIView, generics.RetrieveAPIView):
+    serializer_class = IntakeSerializer
+    audit_object_type = "intake"
+
+    def base_queryset(self) -> QuerySet[Intake]:
+        return Intake.objects.prefetch_related("screenings")
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        return {
+            **super().get_serializer_context(),
+            "links": LinkTemplates.for_request(self.request),
+        }
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        intake = self.get_object()
+        self.audit(AuditEvent.Action.READ, [intake.pk])
+        return Response(self.get_serializer(intake).data)
+
+
+# Screenings
+
+
+@extend_schema(
+    summary="List screenings, newest first",
+    description="Each item is the stored result document with its ids and links.",
+    responses={200: ScreeningSerializer(many=True)},
+    tags=["screenings"],
+)
+class ScreeningListApi(ClinicAPIView, generics.ListAPIView):
+    serializer_class = ScreeningSerializer
+    filterset_class = ScreeningFilter
+    audit_object_type = "screening"
+
+    def base_queryset(self) -> QuerySet[Screening]:
+        return Screening.objects.all()
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        rows = self.filter_queryset(self.get_queryset()).values(*SCREENING_ROW_FIELDS)
+        page = self.paginate_queryset(rows)
+        assert page is not None and self.paginator is not None
+        self.audit(AuditEvent.Action.LIST, (row["id"] for row in page))
+        links = LinkTemplates.for_request(request)
+        return self.paginator.get_raw_paginated_response(  # type: ignore[attr-defined]
+            [screening_json(row, links) for row in page]
+        )
+
+
+@extend_schema(
+    summary="Read a screening: the result document and its links",
+    responses={200: ScreeningSerializer},
+    tags=["screenings"],
+)
+class ScreeningDetailApi(ClinicAPIView, generics.RetrieveAPIView):
+    serializer_class = ScreeningSerializer
+    audit_object_type = "screening"
+
+    def base_queryset(self) -> QuerySet[Screening]:
+        return Screening.objects.all()
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        screening = self.get_object()
+        self.audit(AuditEvent.Action.READ, [screening.pk])
+        return screening_response(screening, request)
+
+
+# Instrument definitions (no patient data: nothing to scope or audit)
+
+
+@extend_schema(
+    summary="The instruments and their versions",
+    responses={200: InstrumentSummarySerializer(many=True)},
+    tags=["instruments"],
+)
+class InstrumentListApi(PlainAPIView):
+    def get(self, request: Request) -> Response:
+        return Response(
+            [
+                {
+                    "id": instrument.id,
+                    "version": instrument.version,
+                    "title": instrument.title,
+                    "url": instrument.url,
+                    "links": {
+                        "self": request.build_absolute_uri(
+                            f"/api/v1/instruments/{instrument.id}/{instrument.version}/"
+                        ),
+                        "fhir": request.build_absolute_uri(
+                            f"/api/fhir/Questionnaire/{instrument.id}"
+                        ),
+                    },
+                }
+                for instrument in INSTRUMENTS.values()
+            ]
+        )
+
+
+@extend_schema(
+    summary="An instrument definition by id and version",
+    description="Every section and item (types, scales, ranges, choices, conditions) and the "
+    "pattern rules in words. A released version never changes.",
+    responses={200: InstrumentDefinitionSerializer},
+    tags=["instruments"],
+)
+class InstrumentDetailApi(PlainAPIView):
+    def get(self, request: Request, instrument_id: str, version: int) -> Response:
+        try:
+            instrument = get_instrument(instrument_id, version)
+        except UnknownInstrument:
+            raise exceptions.NotFound("No such instrument version.") from None
+        return Response(instrument_definition(instrument))
+
+
+# FHIR R4
+
+
+class FhirJSONRenderer(ApiJSONRenderer):
+    media_type = fhir_exchange.FHIR_JSON
+    format = "fhir+json"
+
+
+class FhirJSONParser(JSONParser):
+    media_type = fhir_exchange.FHIR_JSON
+
+
+FHIR_RESOURCE_SCHEMA = {
+    "type": "object",
+    "properties": {"resourceType": {"type": "string"}, "id": {"type": "string"}},
+    "required": ["resourceType"],
+}
+OPERATION_OUTCOME_SCHEMA = {
+    "type": "object",
+    "description": "A FHIR OperationOutcome: one issue per problem.",
+    "properties": {
+        "resourceType": {"type": "string", "enum": ["OperationOutcome"]},
+        "issue": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "severity": {"type": "string"},
+                    "code": {"type": "string"},
+                    "diagnostics": {"type": "string"},
+                    "expression": {"type": "array", "items": {"type": "string"}},
+                },
+                "required": ["severity", "code"],
+            },
+        },
+    },
+    "required": ["resourceType", "issue"],
+}
+ISSUE_CODES = {
+    400: "invalid",
+    401: "login",
+    403: "forbidden",
+    404: "not-found",
+    406: "not-supported",
+    409: "conflict",
+    413: "too-costly",
+    415: "not-supported",
+    422: "business-rule",
+    429: "throttled",
+    503: "transient",
+}
+
+
+def fhir_resource_schema(resource_type: str) -> dict[str, Any]:
+    return {
+        **FHIR_RESOURCE_SCHEMA,
+        "description": f"A FHIR R4 {resource_type} resource.",
+        "properties": {
+            **FHIR_RESOURCE_SCHEMA["properties"],
+            "resourceType": {"type": "string", "enum": [resource_type]},
+        },
+    }
+
+
+def operation_outcome(body: Any, status_code: int) -> dict[str, Any]:
+    """The API's error body as a FHIR OperationOutcome."""
+    detail = body.get("detail", "") if isinstance(body, dict) else str(body)
+    issues = [
+        {
+            "severity": "error",
+            "code": ISSUE_CODES.get(status_code, "exception"),
+            "diagnostics": error["message"],
+            **({"expression": [error["field"]]} if error.get("field") else {}),
+        }
+        for error in (body.get("errors") or [] if isinstance(body, dict) else [])
+    ]
+    if not issues:
+        issues = [
+            {
+                "severity": "error",
+                "code": ISSUE_CODES.get(status_code, "exception"),
+                "diagnostics": detail or "error",
+            }
+        ]
+    return {"resourceType": "OperationOutcome", "issue": issues}
+
+
+class FhirView(PlainAPIView):
+    """FHIR endpoints: application/fhir+json both ways, errors as OperationOutcome."""
+
+    renderer_classes = [FhirJSONRenderer, ApiJSONRenderer]
+    parser_classes = [FhirJSONParser, JSONParser]
+    error_schema = OPERATION_OUTCOME_SCHEMA
+    error_media_types = [fhir_exchange.FHIR_JSON, "application/json"]
+
+    def handle_exception(self, exc: Exception) -> Response:
+        response = super().handle_exception(exc)
+        if response.status_code >= 400:
+            response.data = operation_outcome(response.data, response.status_code)
+        return response
+
+    def audit(self, action: str, object_type: str, object_id: Any) -> None:
+        audit_reads(request_principal(self.request), action, object_type, [object_id])
+
+
+def _scoped_or_404(queryset: QuerySet[Any], request: Request, **lookup: Any) -> Any:
+    found = clinic_scoped(queryset, request).filter(**lookup).first()
+    if found is None:
+        raise exceptions.NotFound()
+    return found
+
+
+FHIR_READ = {"tags": ["fhir"]}
+
+
+@extend_schema(
+    summary="The FHIR Questionnaire of an instrument (latest version, or ?version=)",
+    parameters=[
+        OpenApiParameter(
+            "version",
+            {"type": "integer", "minimum": 1, "maximum": 99999},
+            required=False,
+            description="A version of the instrument (default: the latest).",
+        )
+    ],
+    responses={(200, fhir_exchange.FHIR_JSON): fhir_resource_schema("Questionnaire")},
+    **FHIR_READ,
+)
+class FhirQuestionnaireApi(FhirView):
+    def get(self, request: Request, instrument_id: str) -> Response:
+        version = request.query_params.get("version")
+        try:
+            if version is None:
+                instrument = latest_instrument(instrument_id)
+            elif version.isdigit() and len(version) < 6:
+                instrument = get_instrument(instrument_id, int(version))
+            else:
+                raise UnknownInstrument(version)
+        except UnknownInstrument:
+            raise exceptions.NotFound("No such questionnaire.") from None
+        return Response(questionnaire_resource(instrument))
+
+
+@extend_schema(
+    summary="An intake as a FHIR QuestionnaireResponse",
+    responses={(200, fhir_exchange.FHIR_JSON): fhir_resource_schema("QuestionnaireResponse")},
+    **FHIR_READ,
+)
+class FhirQuestionnaireResponseApi(FhirView):
+    def get(self, request: Request, pk: int) -> Response:
+        intake = _scoped_or_404(Intake.objects.select_related("patient", "clinic"), request, pk=pk)
+        self.audit(AuditEvent.Action.READ, "intake", intake.pk)
+        return Response(fhir_exchange.questionnaire_response_resource(intake))
+
+
+@extend_schema(
+    summary="Submit a FHIR QuestionnaireResponse as an intake",
+    description=(
+        "The response must name the Questionnaire as `url|version` and its subject by the "
+        "patient's external id (subject.identifier.value, or the identifier of a contained "
+        "Patient) or as `Patient/<id>`. It is turned into an intake document, validated, stored "
+        "and scored like any intake: 201 with the stored QuestionnaireResponse; its screening "
+        "is the RiskAssessment in the Link header."
+    ),
+    request={fhir_exchange.FHIR_JSON: fhir_resource_schema("QuestionnaireResponse")},
+    responses={(201, fhir_exchange.FHIR_JSON): fhir_resource_schema("QuestionnaireResponse")},
+    **FHIR_READ,
+)
+class FhirQuestionnaireResponseCreateApi(IdempotentCreateMixin, FhirView):
+    def create(self, request: Request) -> Response:
+        resource = request.data
+        if (
+            not isinstance(resource, dict)
+            or resource.get("resourceType") != "QuestionnaireResponse"
+        ):
+            raise exceptions.ValidationError(
+                {"resourceType": ["A QuestionnaireResponse is required."]}
+            )
+        try:
+            QuestionnaireResponse.model_validate(resource)
+        except PydanticValidationError as error:
+            raise exceptions.ValidationError(_pydantic_problems(error)) from None
+        except (TypeError, ValueError) as error:
+            raise exceptions.ValidationError({"resource": [str(error)[:300]]}) from None
+        patient = self._patient(resource)
+        try:
+            document = fhir_exchange.intake_document(resource)
+        except fhir_exchange.QuestionnaireResponseUnusable as error:
+            raise exceptions.ValidationError(
+                {where: [message] for where, message in error.problems}
+            ) from None
+        screening = intake_submit(patient=patient, document=document, source=Intake.Source.FHIR)
+        intake = screening.intake
+        self.audit(AuditEvent.Action.CREATE, "intake", intake.pk)
+        links = LinkTemplates.for_request(request)
+        headers = {
+            "Location": links.questionnaire_response.format(intake.pk),
+            "Link": f'<{links.risk_assessment.format(screening.pk)}>; rel="related"',
+        }
+        return Response(
+            fhir_exchange.questionnaire_response_resource(intake),
+            status=status.HTTP_201_CREATED,
+            headers=headers,
+        )
+
+    def _patient(self, resource: dict[str, Any]) -> Patient:
+        external_id, patient_id = fhir_exchange.patient_lookup_keys(resource)
+        patients = clinic_scoped(Patient.objects.select_related("clinic"), self.request)
+        patient = None
+        if external_id:
+            patient = patients.filter(external_id=external_id).first()
+        elif patient_id is not None and patient_id < 2**63:
+            patient = patients.filter(pk=patient_id).first()
+        if patient is None:
+            raise exceptions.NotFound("No such patient.")
+        return patient
+
+
+def _pydantic_problems(error: PydanticValidationError) -> dict[str, list[str]]:
+    problems: dict[str, list[str]] = {}
+    for entry in error.errors()[:50]:
+        where = ".".join(str(part) for part in entry.get("loc", ())) or "resource"
+        problems.setdefault(where, []).append(str(entry.get("msg", "invalid"))[:300])
+    return problems
+
+
+@extend_schema(
+    summary="A domain score of a screening as a FHIR Observation",
+    description="The id is `<screening id>-<domain>`, e.g. `12-bloating`.",
+    responses={(200, fhir_exchange.FHIR_JSON): fhir_resource_schema("Observation")},
+    **FHIR_READ,
+)
+class FhirObservationApi(FhirView):
+    def get(self, request: Request, observation_id: str) -> Response:
+        screening_id, _, domain = observation_id.partition("-")
+        if not screening_id.isdigit() or len(screening_id) > 18:
+            raise exceptions.NotFound()
+        screening = _scoped_or_404(
+            Screening.objects.select_related("patient", "clinic"), request, pk=int(screening_id)
+        )
+        if domain not in screening.result.get("domains", {}):
+            raise exceptions.NotFound()
+        instrument = get_instrument(screening.result["instrument"], screening.result["version"])
+        self.audit(AuditEvent.Action.READ, "screening", screening.pk)
+        return Response(fhir_exchange.domain_observation(screening, instrument, domain))
+
+
+@extend_schema(
+    summary="A screening as a FHIR RiskAssessment",
+    description="Its predictions are the possible patterns; its basis is the "
+    "QuestionnaireResponse and the domain-score Observations.",
+    responses={(200, fhir_exchange.FHIR_JSON): fhir_resource_schema("RiskAssessment")},
+    **FHIR_READ,
+)
+class FhirRiskAssessmentApi(FhirView):
+    def get(self, request: Request, pk: int) -> Response:
+        screening = _scoped_or_404(
+            Screening.objects.select_related("patient", "clinic"), request, pk=pk
+        )
+        self.audit(AuditEvent.Action.READ, "screening", screening.pk)
+        return Response(fhir_exchange.risk_assessment_resource(screening))
+
+
+__all__ = [
+    "FhirObservationApi",
+    "FhirQuestionnaireApi",
+    "FhirQuestionnaireResponseApi",
+    "FhirQuestionnaireResponseCreateApi",
+    "FhirRiskAssessmentApi",
+    "InstrumentDetailApi",
+    "InstrumentListApi",
+    "IntakeDetailApi",
+    "IntakeListApi",
+    "ScreeningDetailApi",
+    "ScreeningListApi",
+]

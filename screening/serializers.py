@@ -1,0 +1,378 @@
+"""API representations of intakes, screenings and instrument definitions.
+
+A screening is served as its stored result document (`Screening.result_json`, the exact text
+stored when it was scored) inside a small envelope of ids and links: the text is spliced in,
+never parsed and re-serialised. The serializers for screenings document that shape for the
+schema; the bytes come from `screening_json`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+from rest_framework.request import Request
+
+from clinic.models import Patient
+from clinic.permissions import ClinicScopedPrimaryKeyField
+from screening.instruments.definition import Instrument, Item
+from screening.models import Intake
+
+SCREENING_ROW_FIELDS = (
+    "id",
+    "patient_id",
+    "intake_id",
+    "completed_on",
+    "engine",
+    "overall",
+    "refer_first",
+    "created_at",
+    "reviewed_at",
+    "result_json",
+)
+OVERALL_CHOICES = ["none", "isolated", "multi_domain"]
+BAND_CHOICES = ["minimal", "mild", "moderate", "marked"]
+_SENTINEL_ID = 987654321
+
+
+def timestamp(value: datetime | None) -> str | None:
+    """An ISO 8601 timestamp as DRF writes it (UTC as Z)."""
+    if value is None:
+        return None
+    text = value.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+@dataclass(frozen=True)
+class LinkTemplates:
+    """Absolute URL patterns of one request, built once, then filled per row with an id."""
+
+    base: str
+    screening: str
+    patient: str
+    intake: str
+    report: str
+    risk_assessment: str
+    questionnaire_response: str
+
+    @classmethod
+    def for_request(cls, request: Request) -> LinkTemplates:
+        base = request.build_absolute_uri("/")[:-1]
+
+        def pattern(name: str) -> str:
+            path = reverse(name, kwargs={"pk": _SENTINEL_ID})
+            return base + path.replace(str(_SENTINEL_ID), "{}")
+
+        return cls(
+            base=base,
+            screening=pattern("api:screening-detail"),
+            patient=pattern("api:patient-detail"),
+            intake=pattern("api:intake-detail"),
+            report=pattern("api:screening-report"),
+            risk_assessment=pattern("api:fhir-risk-assessment"),
+            questionnaire_response=pattern("api:fhir-questionnaire-response"),
+        )
+
+
+def screening_json(row: Mapping[str, Any], links: LinkTemplates) -> str:
+    """One screening as JSON text: envelope fields, links, then the stored result verbatim."""
+    screening_id = row["id"]
+    completed_on = row["completed_on"]
+    envelope = {
+        "id": screening_id,
+        "patient": row["patient_id"],
+        "intake": row["intake_id"],
+        "completed_on": completed_on.isoformat()
+        if isinstance(completed_on, date)
+        else completed_on,
+        "engine": row["engine"],
+        "overall": row["overall"],
+        "refer_first": row["refer_first"],
+        "created_at": timestamp(row["created_at"]),
+        "reviewed_at": timestamp(row["reviewed_at"]),
+        "links": {
+            "self": links.screening.format(screening_id),
+            "patient": links.patient.format(row["patient_id"]),
+            "intake": links.intake.format(row["intake_id"]),
+            "report": links.report.format(screening_id),
+            "fhir": links.risk_assessment.format(screening_id),
+        },
+    }
+    head = json.dumps(envelope, ensure_ascii=False, separators=(",", ":"))
+    return head[:-1] + ',"result":' + row["result_json"] + "}"
+
+
+# Documentation of the screening shape (the schema), matching `screening_json` and the
+# result document of SCREENING.md.
+
+
+class DomainScoreSerializer(serializers.Serializer):
+    score = serializers.IntegerField(min_value=0, max_value=100)
+    band = serializers.ChoiceField(choices=BAND_CHOICES)
+
+
+class EvidenceSerializer(serializers.Serializer):
+    item = serializers.CharField(help_text="The item id.")
+    answer = serializers.JSONField(help_text="The answer that triggered the rule.")
+
+
+class PatternSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    domain = serializers.CharField()
+    rule = serializers.CharField(help_text="The rule, in words.")
+    evidence = EvidenceSerializer(many=True)
+
+
+class Phq4Serializer(serializers.Serializer):
+    phq2 = serializers.IntegerField()
+    gad2 = serializers.IntegerField()
+    total = serializers.IntegerField()
+    band = serializers.CharField()
+    depression_screen_positive = serializers.BooleanField()
+    anxiety_screen_positive = serializers.BooleanField()
+
+
+class ScreeningResultSerializer(serializers.Serializer):
+    """The result document: keys and codes exactly as SCREENING.md writes them."""
+
+    instrument = serializers.CharField()
+    version = serializers.IntegerField()
+    engine = serializers.CharField()
+    domains = serializers.DictField(child=DomainScoreSerializer())
+    patterns = PatternSerializer(many=True)
+    overall = serializers.ChoiceField(choices=OVERALL_CHOICES)
+    elevated_domains = serializers.ListField(child=serializers.CharField())
+    red_flags = serializers.ListField(child=serializers.CharField())
+    refer_first = serializers.BooleanField()
+    phq4 = Phq4Serializer(allow_null=True)
+    factors = serializers.ListField(child=serializers.CharField())
+    discussion_points = serializers.ListField(child=serializers.CharField())
+    referral = serializers.CharField(allow_null=True, required=False)
+    summary = serializers.CharField(required=False)
+    explanations = serializers.DictField(required=False)
+
+
+class ScreeningLinksSerializer(serializers.Serializer):
+    self = serializers.URLField()
+    patient = serializers.URLField()
+    intake = serializers.URLField()
+    report = serializers.URLField()
+    fhir = serializers.URLField(help_text="The screening as a FHIR RiskAssessment.")
+
+
+class ScreeningSerializer(serializers.Serializer):
+    """A screening: ids and links around its stored result document."""
+
+    id = serializers.IntegerField()
+    patient = serializers.IntegerField()
+    intake = serializers.IntegerField()
+    completed_on = serializers.DateField()
+    engine = serializers.CharField()
+    overall = serializers.ChoiceField(choices=OVERALL_CHOICES)
+    refer_first = serializers.BooleanField()
+    created_at = serializers.DateTimeField()
+    reviewed_at = serializers.DateTimeField(allow_null=True)
+    links = ScreeningLinksSerializer()
+    result = ScreeningResultSerializer()
+
+
+# Intakes
+
+
+class IntakeCreateSerializer(serializers.Serializer):
+    patient = ClinicScopedPrimaryKeyField(model=Patient, help_text="The patient's id.")
+    document = serializers.JSONField(
+        help_text=(
+            "The canonical intake document: instrument, version, completed_on, optional "
+            "patient.birth_date, and answers keyed by item id (see /api/v1/instruments/)."
+        )
+    )
+
+
+class IntakeLinksSerializer(serializers.Serializer):
+    self = serializers.URLField()
+    patient = serializers.URLField()
+    screenings = serializers.ListField(child=serializers.URLField())
+    fhir = serializers.URLField(help_text="The intake as a FHIR QuestionnaireResponse.")
+
+
+class IntakeSerializer(serializers.ModelSerializer):
+    document = serializers.JSONField(read_only=True)
+    links = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Intake
+        fields = [
+            "id",
+            "patient",
+            "instrument",
+            "version",
+            "completed_on",
+            "received_at",
+            "source",
+            "document",
+            "links",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(IntakeLinksSerializer)
+    def get_links(self, intake: Intake) -> dict[str, Any]:
+        links: LinkTemplates = self.context["links"]
+        return {
+            "self": links.intake.format(intake.pk),
+            "patient": links.patient.format(intake.patient_id),
+            "screenings": [
+                links.screening.format(screening.pk) for screening in intake.screenings.all()
+            ],
+            "fhir": links.questionnaire_response.format(intake.pk),
+        }
+
+
+# Instrument definitions
+
+
+def instrument_definition(instrument: Instrument) -> dict[str, Any]:
+    """The instrument as data, for other systems building their own forms or checks."""
+    return {
+        "id": instrument.id,
+        "version": instrument.version,
+        "title": instrument.title,
+        "url": instrument.url,
+        "engine": instrument.engine,
+        "sections": [
+            {
+                "id": section.id,
+                "title": section.title,
+                "intro": section.intro,
+                "is_domain": section.is_domain,
+                "items": [item_definition(item) for item in section.items],
+            }
+            for section in instrument.sections
+        ],
+        "all_or_none": [
+            {"name": group.name, "items": list(group.items)} for group in instrument.all_or_none
+        ],
+        "patterns": [
+            {
+                "code": pattern.code,
+                "domain": pattern.domain,
+                "title": pattern.title,
+                "rule": pattern.rule_text,
+            }
+            for pattern in instrument.patterns
+        ],
+    }
+
+
+def item_definition(item: Item) -> dict[str, Any]:
+    return {
+        "id": item.id,
+        "type": str(item.type),
+        "label": item.label,
+        "short_label": item.short_label,
+        "help": item.help,
+        "required": item.required,
+        "scale": None
+        if item.scale is None
+        else {
+            "code": item.scale.code,
+            "title": item.scale.title,
+            "choices": [{"code": c.code, "label": c.label} for c in item.scale.choices],
+        },
+        "minimum": item.minimum,
+        # "completed_year": the year of the document's completed_on.
+        "maximum": item.maximum,
+        "unit": item.unit,
+        "choices": [{"code": c.code, "label": c.label} for c in item.choices],
+        "max_length": item.max_length,
+        "min_entries": item.min_entries,
+        "max_entries": item.max_entries,
+        "enable_when": None
+        if item.enable_when is None
+        else {"item": item.enable_when.item, "equals": item.enable_when.equals},
+        "scored": item.scored,
+    }
+
+
+class ChoiceDefinitionSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    label = serializers.CharField()
+
+
+class ScaleDefinitionSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    title = serializers.CharField()
+    choices = ChoiceDefinitionSerializer(many=True)
+
+
+class EnableWhenSerializer(serializers.Serializer):
+    item = serializers.CharField()
+    equals = serializers.JSONField()
+
+
+class ItemDefinitionSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    type = serializers.ChoiceField(
+        choices=["scale", "integer", "boolean", "choice", "multi_choice", "text", "food_list"]
+    )
+    label = serializers.CharField()
+    short_label = serializers.CharField()
+    help = serializers.CharField(allow_blank=True)
+    required = serializers.BooleanField()
+    scale = ScaleDefinitionSerializer(allow_null=True)
+    minimum = serializers.IntegerField(allow_null=True)
+    maximum = serializers.JSONField(
+        allow_null=True, help_text="An integer, or 'completed_year' (the year of completed_on)."
+    )
+    unit = serializers.CharField(allow_blank=True)
+    choices = ChoiceDefinitionSerializer(many=True)
+    max_length = serializers.IntegerField(allow_null=True)
+    min_entries = serializers.IntegerField(allow_null=True)
+    max_entries = serializers.IntegerField(allow_null=True)
+    enable_when = EnableWhenSerializer(allow_null=True)
+    scored = serializers.BooleanField()
+
+
+class SectionDefinitionSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    title = serializers.CharField()
+    intro = serializers.CharField(allow_blank=True)
+    is_domain = serializers.BooleanField()
+    items = ItemDefinitionSerializer(many=True)
+
+
+class AllOrNoneSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    items = serializers.ListField(child=serializers.CharField())
+
+
+class PatternDefinitionSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    domain = serializers.CharField()
+    title = serializers.CharField()
+    rule = serializers.CharField()
+
+
+class InstrumentDefinitionSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    version = serializers.IntegerField()
+    title = serializers.CharField()
+    url = serializers.URLField()
+    engine = serializers.CharField()
+    sections = SectionDefinitionSerializer(many=True)
+    all_or_none = AllOrNoneSerializer(many=True)
+    patterns = PatternDefinitionSerializer(many=True)
+
+
+class InstrumentSummarySerializer(serializers.Serializer):
+    id = serializers.CharField()
+    version = serializers.IntegerField()
+    title = serializers.CharField()
+    url = serializers.URLField()
+    links = serializers.DictField(child=serializers.URLField())
