@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import kombu.pools
 import pytest
 from django.db import transaction
 
@@ -84,8 +85,8 @@ def celery_broker(url: str) -> Iterator[None]:
     saved = celery_app.conf.broker_url
 
     def reset_pools() -> None:
-        if celery_app._pool is not None:
-            celery_app._pool.force_close_all()
+        # Closes every kombu pool and forgets them, so the next publish connects afresh.
+        kombu.pools.reset()
         celery_app._pool = None
         celery_app.amqp._producer_pool = None
 
