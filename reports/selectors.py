@@ -16,6 +16,11 @@ def report_context_for(*, report: Report) -> dict[str, Any]:
     screening = Screening.objects.select_related("intake", "patient", "clinic").get(
         pk=report.screening_id
     )
+    return screening_summary_context(screening=screening)
+
+
+def screening_summary_context(*, screening: Screening) -> dict[str, Any]:
+    """The summary of one screening, as the PDF and the dashboard show it."""
     patient = screening.patient
     earlier = earlier_screening(screening=screening)
     return report_context(

@@ -67,3 +67,15 @@ def screening_create(*, intake: Intake, instrument: Instrument) -> Screening:
     # Recorded in this transaction (the outbox), delivered by the worker after the commit.
     screening_created_emit(screening=screening)
     return screening
+
+
+def screening_review(
+    *, screening: Screening, user: Any, notes: str, reviewed: bool = True
+) -> Screening:
+    """Save the practitioner's notes; mark the screening reviewed (or not yet)."""
+    screening.practitioner_notes = notes
+    screening.reviewed_at = timezone.now() if reviewed else None
+    screening.reviewed_by = user if reviewed else None
+    screening.full_clean()
+    screening.save(update_fields=["practitioner_notes", "reviewed_at", "reviewed_by"])
+    return screening

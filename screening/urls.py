@@ -1,0 +1,21 @@
+"""URLs of the practitioner dashboard, under /dashboard/."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from screening import views
+
+app_name = "dashboard"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("patients/", views.patient_list, name="patients"),
+    path("patients/new/", views.patient_add, name="patient_add"),
+    path("patients/<int:pk>/", views.patient_detail, name="patient"),
+    path("patients/<int:pk>/invite/", views.patient_invite, name="patient_invite"),
+    path("screenings/<int:pk>/", views.screening_detail, name="screening"),
+    path("screenings/<int:pk>/review/", views.screening_review_view, name="screening_review"),
+    path("screenings/<int:pk>/report/", views.report_regenerate_view, name="report_regenerate"),
+    path("reports/<int:pk>/pdf/", views.report_download, name="report_pdf"),
+]
