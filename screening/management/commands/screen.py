@@ -36,12 +36,17 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("intake", help="Path of the intake JSON document, or - for stdin.")
         parser.add_argument("--format", choices=["json", "text"], default="json")
+        parser.add_argument(
+            "--pdf", metavar="OUT.pdf", help="Also render the screening summary PDF to this file."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         document = self.read_document(options["intake"])
         instrument = self.validated_instrument(document)
         result = score_intake(document, instrument)
         self.write_result(result, instrument, options["format"])
+        if options["pdf"]:
+            self.write_pdf(document, result, Path(options["pdf"]))
 
     def read_document(self, source: str) -> Any:
         try:
@@ -81,3 +86,14 @@ class Command(BaseCommand):
             self.stdout.write(result_summary_text(result, instrument), ending="")
         else:
             self.stdout.write(result_json(result, indent=2))
+
+    def write_pdf(self, document: Any, result: dict[str, Any], target: Path) -> None:
+        """The same summary the worker renders, from the document alone (no database)."""
+        from reports.context import report_context
+        from reports.pdf import render_pdf  # WeasyPrint loads only when a PDF is asked for
+
+        content = render_pdf(report_context(document=document, result=result))
+        try:
+            target.write_bytes(content)
+        except OSError as error:
+            raise CommandError(f"{target}: cannot write: {error}") from None
