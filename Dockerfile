@@ -48,5 +48,6 @@ USER app
 
 EXPOSE 8000
 
-# Worker count from WEB_CONCURRENCY (gunicorn reads it); requests are logged to stdout.
-CMD ["gunicorn", "clinic.wsgi:application", "--bind", "0.0.0.0:8000", "--access-logfile", "-", "--timeout", "60"]
+# Worker count from WEB_CONCURRENCY (gunicorn reads it); requests are logged to stdout,
+# intake-link tokens redacted.
+CMD ["gunicorn", "clinic.wsgi:application", "--bind", "0.0.0.0:8000", "--access-logfile", "-", "--logger-class", "clinic.access_log.RedactingLogger", "--timeout", "60"]
