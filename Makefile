@@ -18,7 +18,7 @@ PYTEST_ARGS ?=
 .PHONY: help install run test check migrations-check lint bench
 
 help:
-	@echo "make run               set up, migrate, load demo data, serve http://127.0.0.1:8000"
+	@echo "make run               set up, migrate, load demo data, serve http://127.0.0.1:8000 (with a report worker when Redis answers)"
 	@echo "make test              set up, system checks, migrations check, the test suite"
 	@echo "make lint              ruff check, ruff format --check, mypy"
 	@echo "make bench             run every bench/bench_*.py"
@@ -41,7 +41,7 @@ var:
 run: install | var
 	$(MANAGE) migrate --noinput
 	$(MANAGE) seed_demo
-	DEBUG=true $(BIN)/python manage.py runserver 127.0.0.1:8000
+	DEBUG=true $(BIN)/python manage.py serve_with_worker 127.0.0.1:8000
 
 check: install | var
 	$(MANAGE) check
