@@ -9,11 +9,14 @@ credentials 401.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
 from hypothesis import HealthCheck, seed, settings
@@ -28,7 +31,23 @@ SEED = 20261124
 
 
 @pytest.fixture
-def api_token(db: None, clinic_a: Clinic, public_dns: None) -> str:
+def test_transaction_kept_across_requests() -> Iterator[None]:
+    """Keep the test's database connection open across in-process WSGI requests.
+
+    Django closes connections when a request finishes; its test client switches that off, and
+    schemathesis calls the WSGI application directly, so this does the same.
+    """
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def api_token(
+    db: None, clinic_a: Clinic, public_dns: None, test_transaction_kept_across_requests: None
+) -> str:
     patient = PatientFactory(clinic=clinic_a, external_id="FUZZ-1")
     screening_for(patient, sample_document(answers={"bloating.after_water": 3}))
     return api_client_create(clinic=clinic_a, name="fuzz", scope=ApiClient.Scope.READ_WRITE)[1]
