@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
@@ -104,7 +105,9 @@ def report_render(*, report: Report) -> Report:
         context = report_context_for(report=report)
         from reports import pdf  # imported once per process, before the pool forks
 
+        render_started = time.perf_counter()
         rendered = pdf.render(context)
+        render_ms = round((time.perf_counter() - render_started) * 1000)
         name = report_store(report=report, content=rendered.content)
     except SoftTimeLimitExceeded:
         return report_fail(
@@ -124,6 +127,7 @@ def report_render(*, report: Report) -> Report:
         name=name,
         content=rendered.content,
         page_count=rendered.page_count,
+        render_ms=render_ms,
     )
     if previous_file and previous_file != report.file.name:
         reports_storage().delete(previous_file)  # a regenerated report replaces its file
@@ -154,7 +158,7 @@ def report_store(*, report: Report, content: bytes) -> str:
 
 
 def report_finish(
-    *, report: Report, attempt: int, name: str, content: bytes, page_count: int
+    *, report: Report, attempt: int, name: str, content: bytes, page_count: int, render_ms: int = 0
 ) -> Report:
     finished = Report.objects.filter(
         pk=report.pk, status=Report.Status.RENDERING, attempts=attempt
@@ -176,7 +180,14 @@ def report_finish(
             object_id=report.pk,
             detail=f"rendered, attempt {attempt}",
         )
-        logger.info("report %s ready (attempt %s, %s bytes)", report.pk, attempt, len(content))
+        logger.info(
+            "report %s ready (attempt %s, %s bytes, %s pages, rendered in %s ms)",
+            report.pk,
+            attempt,
+            len(content),
+            page_count,
+            render_ms,
+        )
     else:
         # The sweep took the report back from this render (it ran past the stale limit).
         logger.warning("report %s attempt %s finished after being taken back", report.pk, attempt)
