@@ -21,6 +21,11 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 logger = logging.getLogger(__name__)
 
+# Earlier versions let some references bypass the URL fetcher (security advisories).
+MINIMUM_WEASYPRINT = (70, 0)
+if tuple(int(part) for part in weasyprint.__version__.split(".")[:2]) < MINIMUM_WEASYPRINT:
+    raise ImportError(f"reports need WeasyPrint >= 70, found {weasyprint.__version__}")
+
 TEMPLATE = "reports/screening_summary.html"
 ASSETS_DIR = Path(__file__).resolve().parent / "assets"
 ASSET_SCHEME = "asset:"

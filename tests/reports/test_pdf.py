@@ -238,3 +238,8 @@ def test_the_minimal_report_is_short_and_complete(quiet_pdf: bytes) -> None:
     assert "In the patient's words" not in text
     assert "Practitioner's notes" not in text
     assert len(reader_of(quiet_pdf).pages) <= 3
+
+
+def test_the_renderer_requires_weasyprint_70_or_later() -> None:
+    version = tuple(int(part) for part in weasyprint.__version__.split(".")[:2])
+    assert version >= pdf.MINIMUM_WEASYPRINT == (70, 0)

@@ -406,3 +406,13 @@ def test_the_celery_settings_close_the_measured_traps() -> None:
     assert task.max_retries == settings.REPORTS_MAX_ATTEMPTS
     assert task.retry_backoff and task.retry_backoff_max <= 60 and task.retry_jitter
     assert OSError in task.autoretry_for
+
+
+def test_the_admin_lists_reports_read_only(
+    make_screening: MakeScreening, admin_client: Any
+) -> None:
+    report = report_of(make_screening())
+    assert admin_client.get("/admin/reports/report/").status_code == 200
+    page = admin_client.get(f"/admin/reports/report/{report.pk}/change/")
+    assert page.status_code == 200
+    assert b'name="status"' not in page.content  # shown, not editable
