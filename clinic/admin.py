@@ -26,10 +26,12 @@ class ClinicScopedAdmin(admin.ModelAdmin):
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         # Writable relations are scoped too: no picking another clinic's patient.
         if not request.user.is_superuser:
-            clinic_id = getattr(request.user, "clinic_id", None)
+            clinic_id: int | None = getattr(request.user, "clinic_id", None)
             model = db_field.related_model
             if model is Clinic:
-                kwargs["queryset"] = Clinic.objects.filter(pk=clinic_id)
+                kwargs["queryset"] = (
+                    Clinic.objects.filter(pk=clinic_id) if clinic_id else Clinic.objects.none()
+                )
             elif any(f.name == "clinic" for f in model._meta.get_fields()):
                 kwargs["queryset"] = model._default_manager.filter(clinic_id=clinic_id)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)

@@ -112,6 +112,9 @@ class Invitation(models.Model):
     class Meta:
         ordering = ["-created_at"]
 
+    def __str__(self) -> str:
+        return f"Invitation {self.pk} for patient {self.patient_id}"
+
     def is_expired(self, now: Any = None) -> bool:
         return (now or timezone.now()) >= self.expires_at
 
@@ -125,7 +128,9 @@ class ApiClient(models.Model):
 
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="api_clients")
     name = models.CharField(max_length=100)
-    token_prefix = models.CharField(max_length=12, help_text="The first characters, to recognise it.")
+    token_prefix = models.CharField(
+        max_length=12, help_text="The first characters, to recognise it."
+    )
     token_sha256 = models.CharField(max_length=64, unique=True)
     scope = models.CharField(max_length=20, choices=Scope.choices, default=Scope.READ)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -134,7 +139,9 @@ class ApiClient(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["clinic", "name"], name="api_client_name_unique_per_clinic")
+            models.UniqueConstraint(
+                fields=["clinic", "name"], name="api_client_name_unique_per_clinic"
+            )
         ]
 
     def __str__(self) -> str:
@@ -175,6 +182,9 @@ class AuditEvent(models.Model):
     class Meta:
         ordering = ["-at"]
         indexes = [models.Index(fields=["clinic", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.object_type} {self.object_id} at {self.at:%Y-%m-%d %H:%M}"
 
 
 class WebhookEndpoint(models.Model):

@@ -9,7 +9,16 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from clinic.models import ApiClient, AuditEvent, Clinic, Invitation, Patient, User, new_token, token_hash
+from clinic.models import (
+    ApiClient,
+    AuditEvent,
+    Clinic,
+    Invitation,
+    Patient,
+    User,
+    new_token,
+    token_hash,
+)
 
 
 def audit_record(

@@ -45,7 +45,9 @@ def sample_document(
     return document
 
 
-def random_document(rng: random.Random, *, completed_on: date = date(2026, 11, 24)) -> dict[str, Any]:
+def random_document(
+    rng: random.Random, *, completed_on: date = date(2026, 11, 24)
+) -> dict[str, Any]:
     """A random valid document, every optional item sometimes answered."""
     instrument = get_instrument("barrier-intake", 1)
     year = completed_on.year

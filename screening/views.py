@@ -15,7 +15,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count, Max, Model, Q, QuerySet
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    HttpResponseRedirect,
+)
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -34,7 +41,7 @@ from screening.selectors import patient_trend
 from screening.services import screening_review
 
 M = TypeVar("M", bound=Model)
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
 
 PATIENTS_PER_PAGE = 50
 
@@ -43,7 +50,7 @@ def staff_page(view: View) -> View:
     """Signed in, a member of a clinic, never cached."""
 
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if getattr(request.user, "clinic_id", None) is None:
             raise Http404("This page is for the staff of a clinic.")
         return view(request, *args, **kwargs)
@@ -221,7 +228,7 @@ def report_regenerate_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @staff_page
-def report_download(request: HttpRequest, pk: int) -> HttpResponse:
+def report_download(request: HttpRequest, pk: int) -> HttpResponseBase:
     report = get_object_or_404(
         clinic_rows(request, Report.objects.select_related("screening")), pk=pk
     )
