@@ -233,7 +233,7 @@ def report_give_up(*, report_ids: list[int]) -> int:
         failed += Report.objects.filter(pk=report.pk, status=Report.Status.QUEUED).update(
             status=Report.Status.FAILED,
             last_error=f"gave up after {report.attempts} attempts; last error: "
-            f"{report.last_error or 'the worker was lost while rendering'}",
+            f"{report.last_error or 'the render did not finish'}",
             finished_at=timezone.now(),
         )
     return failed
@@ -262,7 +262,8 @@ def reports_sweep(*, now: datetime | None = None) -> SweepOutcome:
             pk=report.pk, status=Report.Status.RENDERING, started_at=report.started_at
         ).update(
             status=Report.Status.QUEUED,
-            last_error=f"the worker was lost while rendering (attempt {report.attempts})",
+            last_error=f"attempt {report.attempts} did not finish: its worker was lost, or it "
+            f"ran past the {settings.REPORTS_TIME_LIMIT} s time limit",
             enqueued_at=None,
         )
     due = Report.objects.filter(status=Report.Status.QUEUED).filter(

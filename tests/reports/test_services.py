@@ -249,7 +249,10 @@ def test_the_sweep_takes_back_a_render_whose_worker_was_lost(
     assert published == [(lost.pk,)]
     lost.refresh_from_db()
     assert lost.status == Report.Status.QUEUED
-    assert lost.last_error == "the worker was lost while rendering (attempt 1)"
+    assert lost.last_error == (
+        "attempt 1 did not finish: its worker was lost, or it ran past the "
+        f"{settings.REPORTS_TIME_LIMIT} s time limit"
+    )
     assert Report.objects.get(pk=running.pk).status == Report.Status.RENDERING
 
 
