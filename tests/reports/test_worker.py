@@ -34,11 +34,16 @@ from screening.samples import sample_document
 from screening.services import intake_submit
 from tests.reports.conftest import celery_broker, report_of, stored_pdfs
 from tests.reports.pdfs import flat, text_of
-from tests.services import redis_available, require_service
+from tests.services import redis_available, require_service, running_on_ci
 
 pytestmark = [pytest.mark.services]
 
-SHARED_REDIS = os.environ.get("REPORTS_TEST_REDIS_URL", "redis://127.0.0.1:6379/5")
+# The shared server's DB 5 here; on CI the run's own Redis database (REDIS_URL).
+SHARED_REDIS = (
+    os.environ.get("REPORTS_TEST_REDIS_URL")
+    or (os.environ.get("REDIS_URL", "") if running_on_ci() else "")
+    or "redis://127.0.0.1:6379/5"
+)
 # Short limits for a worker that must take back a lost render within the test's patience:
 # soft < hard < stale < visibility, as the settings require.
 FAST_RECOVERY = {
