@@ -55,6 +55,9 @@ class ApiPolicies:
     metadata_class = None
 
 
+PAGINATION_PARAMETERS = {"cursor", "page_size"}
+
+
 class ClinicAPIView(ApiPolicies, ClinicScopedMixin, generics.GenericAPIView):
     """A view over rows of the caller's clinic (see ClinicScopedMixin)."""
 
@@ -65,6 +68,12 @@ class ClinicAPIView(ApiPolicies, ClinicScopedMixin, generics.GenericAPIView):
 
     def audit(self, action: str, object_ids: Iterable[Any], *, detail: str = "") -> None:
         audit_reads(self.principal, action, self.audit_object_type, object_ids, detail=detail)
+
+    def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        # Without filter parameters there is nothing to filter: skip building the filter form.
+        if not set(self.request.query_params) - PAGINATION_PARAMETERS:
+            return queryset
+        return super().filter_queryset(queryset)
 
 
 class PlainAPIView(ApiPolicies, APIView):
@@ -79,31 +88,47 @@ def audit_reads(
     *,
     detail: str = "",
 ) -> None:
-    """One audit event per row shown, written in one query (a list costs no more per row)."""
-    ids = list(object_ids)
-    if len(ids) == 1:
-        audit_record(
-            clinic=principal.clinic_id,
-            action=action,
-            object_type=object_type,
-            object_id=ids[0],
-            user=principal.user,
-            api_client=principal.client,
-            detail=detail,
-        )
+    """Record a read of patient data: one event per object, or one event for a list.
+
+    A list's event names every row it showed, compactly (`ids 120-96,90`), so its cost does not
+    grow with the page; should the ids not fit, it names the first and last and the count.
+    """
+    ids = [int(object_id) for object_id in object_ids]
+    if not ids:
         return
-    AuditEvent.objects.bulk_create(
-        AuditEvent(
-            clinic_id=principal.clinic_id,
-            user=principal.user,
-            api_client=principal.client,
-            action=action,
-            object_type=object_type,
-            object_id=str(object_id),
-            detail=detail[:200],
-        )
-        for object_id in ids
+    if action == AuditEvent.Action.LIST or len(ids) > 1:
+        object_id, detail = "", (detail + " " if detail else "") + list_detail(ids)
+    else:
+        object_id = str(ids[0])
+    audit_record(
+        clinic=principal.clinic_id,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        user=principal.user,
+        api_client=principal.client,
+        detail=detail,
     )
+
+
+AUDIT_DETAIL_LENGTH = 200
+
+
+def list_detail(ids: list[int]) -> str:
+    """`25 rows: ids 120-96` - runs of consecutive ids collapsed, within the detail's length."""
+    runs: list[list[int]] = []
+    for object_id in ids:
+        if runs and abs(object_id - runs[-1][-1]) == 1 and (
+            len(runs[-1]) == 1 or object_id - runs[-1][-1] == runs[-1][-1] - runs[-1][-2]
+        ):
+            runs[-1].append(object_id)
+        else:
+            runs.append([object_id])
+    listed = ",".join(f"{run[0]}-{run[-1]}" if len(run) > 1 else str(run[0]) for run in runs)
+    text = f"{len(ids)} rows: ids {listed}"
+    if len(text) <= AUDIT_DETAIL_LENGTH:
+        return text
+    return f"{len(ids)} rows: ids {ids[0]} .. {ids[-1]} (not all listed)"
 
 
 class IdempotentCreateMixin:

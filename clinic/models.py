@@ -244,6 +244,9 @@ class WebhookDelivery(models.Model):
         ]
         indexes = [models.Index(fields=["status", "next_attempt_at"])]
 
+    def __str__(self) -> str:
+        return f"{self.event_type} {self.event_id} to endpoint {self.endpoint_id} ({self.status})"
+
 
 class IdempotencyKey(models.Model):
     """The first successful response to a POST sent with an Idempotency-Key, to replay it."""
@@ -263,3 +266,6 @@ class IdempotencyKey(models.Model):
                 fields=["principal", "key"], name="idempotency_key_unique_per_principal"
             )
         ]
+
+    def __str__(self) -> str:
+        return f"Idempotency-Key of {self.principal} ({self.created_at:%Y-%m-%d %H:%M})"

@@ -152,9 +152,9 @@ class ClinicScopedPrimaryKeyField(PrimaryKeyRelatedField):
         request = self.context.get("request")
         if request is None:
             return self.scoped_model._default_manager.none()
-        return clinic_scoped(
-            self.scoped_model._default_manager.all(), request, field=self.clinic_field
-        )
+        # With the clinic: the services that receive the row read it.
+        rows = self.scoped_model._default_manager.select_related(self.clinic_field)
+        return clinic_scoped(rows, request, field=self.clinic_field)
 
     def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, bool) or not isinstance(data, int | str):

@@ -9,9 +9,11 @@ schema; the bytes come from `screening_json`.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 from django.urls import reverse
@@ -51,7 +53,7 @@ def timestamp(value: datetime | None) -> str | None:
 
 @dataclass(frozen=True)
 class LinkTemplates:
-    """Absolute URL patterns of one request, built once, then filled per row with an id."""
+    """Absolute URL patterns for one host, built once, then filled per row with an id."""
 
     base: str
     screening: str
@@ -63,49 +65,86 @@ class LinkTemplates:
 
     @classmethod
     def for_request(cls, request: Request) -> LinkTemplates:
-        base = request.build_absolute_uri("/")[:-1]
+        return _link_templates(request.build_absolute_uri("/")[:-1])
 
-        def pattern(name: str) -> str:
-            path = reverse(name, kwargs={"pk": _SENTINEL_ID})
-            return base + path.replace(str(_SENTINEL_ID), "{}")
 
-        return cls(
-            base=base,
-            screening=pattern("api:screening-detail"),
-            patient=pattern("api:patient-detail"),
-            intake=pattern("api:intake-detail"),
-            report=pattern("api:screening-report"),
-            risk_assessment=pattern("api:fhir-risk-assessment"),
-            questionnaire_response=pattern("api:fhir-questionnaire-response"),
-        )
+@lru_cache(maxsize=64)
+def _link_templates(base: str) -> LinkTemplates:
+    # Cached per host (the hosts a server answers are few: ALLOWED_HOSTS).
+    def pattern(name: str) -> str:
+        path = reverse(name, kwargs={"pk": _SENTINEL_ID})
+        return base + path.replace(str(_SENTINEL_ID), "{}")
+
+    return LinkTemplates(
+        base=base,
+        screening=pattern("api:screening-detail"),
+        patient=pattern("api:patient-detail"),
+        intake=pattern("api:intake-detail"),
+        report=pattern("api:screening-report"),
+        risk_assessment=pattern("api:fhir-risk-assessment"),
+        questionnaire_response=pattern("api:fhir-questionnaire-response"),
+    )
+
+
+@lru_cache(maxsize=64)
+def _envelope_template(links: LinkTemplates) -> str:
+    """The JSON text of a screening's envelope with its values as format fields.
+
+    Built from `json.dumps` once per host, so every string in it is properly quoted; per row
+    only integers, dates, timestamps and codes are filled in.
+    """
+    marker = "\x00{}\x00"
+    envelope = {
+        "id": marker.format("id"),
+        "patient": marker.format("patient"),
+        "intake": marker.format("intake"),
+        "completed_on": marker.format("completed_on"),
+        "engine": marker.format("engine"),
+        "overall": marker.format("overall"),
+        "refer_first": marker.format("refer_first"),
+        "created_at": marker.format("created_at"),
+        "reviewed_at": marker.format("reviewed_at"),
+        "links": {
+            "self": links.screening.format(marker.format("id")),
+            "patient": links.patient.format(marker.format("patient")),
+            "intake": links.intake.format(marker.format("intake")),
+            "report": links.report.format(marker.format("id")),
+            "fhir": links.risk_assessment.format(marker.format("id")),
+        },
+    }
+    # Without its closing brace: the stored result is appended as the last member.
+    text = json.dumps(envelope, ensure_ascii=False, separators=(",", ":"))[:-1]
+    text = text.replace("{", "{{").replace("}", "}}")
+    # A whole quoted value becomes a bare field (filled with JSON); inside a URL, the id.
+    text = re.sub(r'"\\u0000(\w+)\\u0000"', r"{\1}", text)
+    text = re.sub(r"\\u0000(\w+)\\u0000", r"{\1}", text)
+    return text + ',"result":{result}}}'
+
+
+@lru_cache(maxsize=256)
+def _json_string(value: str) -> str:
+    return json.dumps(value, ensure_ascii=False)
 
 
 def screening_json(row: Mapping[str, Any], links: LinkTemplates) -> str:
     """One screening as JSON text: envelope fields, links, then the stored result verbatim."""
-    screening_id = row["id"]
     completed_on = row["completed_on"]
-    envelope = {
-        "id": screening_id,
-        "patient": row["patient_id"],
-        "intake": row["intake_id"],
-        "completed_on": completed_on.isoformat()
+    created_at, reviewed_at = timestamp(row["created_at"]), timestamp(row["reviewed_at"])
+    return _envelope_template(links).format(
+        id=int(row["id"]),
+        patient=int(row["patient_id"]),
+        intake=int(row["intake_id"]),
+        # ISO dates and timestamps are digits and "-:.TZ+": nothing to escape.
+        completed_on=f'"{completed_on.isoformat()}"'
         if isinstance(completed_on, date)
-        else completed_on,
-        "engine": row["engine"],
-        "overall": row["overall"],
-        "refer_first": row["refer_first"],
-        "created_at": timestamp(row["created_at"]),
-        "reviewed_at": timestamp(row["reviewed_at"]),
-        "links": {
-            "self": links.screening.format(screening_id),
-            "patient": links.patient.format(row["patient_id"]),
-            "intake": links.intake.format(row["intake_id"]),
-            "report": links.report.format(screening_id),
-            "fhir": links.risk_assessment.format(screening_id),
-        },
-    }
-    head = json.dumps(envelope, ensure_ascii=False, separators=(",", ":"))
-    return head[:-1] + ',"result":' + row["result_json"] + "}"
+        else _json_string(str(completed_on)),
+        engine=_json_string(row["engine"]),
+        overall=_json_string(row["overall"]),
+        refer_first="true" if row["refer_first"] else "false",
+        created_at="null" if created_at is None else f'"{created_at}"',
+        reviewed_at="null" if reviewed_at is None else f'"{reviewed_at}"',
+        result=row["result_json"],
+    )
 
 
 # Documentation of the screening shape (the schema), matching `screening_json` and the

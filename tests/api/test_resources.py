@@ -242,3 +242,24 @@ def test_every_read_of_patient_data_is_audited_with_the_client(
             event.api_client is not None and event.api_client.name == "practice-system"
             for event in events
         ), path
+
+
+def test_a_list_read_is_one_audit_event_naming_its_rows(
+    clinic_a: Clinic, writer: APIClient
+) -> None:
+    patient = PatientFactory(clinic=clinic_a)
+    made = [screening_for(patient).pk for _ in range(4)]
+    before = AuditEvent.objects.count()
+    writer.get("/api/v1/screenings/")
+    [event] = AuditEvent.objects.order_by("-id")[: AuditEvent.objects.count() - before]
+    assert (event.action, event.object_type) == ("list", "screening")
+    assert event.detail == f"4 rows: ids {made[-1]}-{made[0]}"
+
+
+def test_list_details_stay_within_the_audit_field() -> None:
+    from clinic.apis import list_detail
+
+    assert list_detail([9, 8, 7, 3, 1]) == "5 rows: ids 9-7,3,1"
+    scattered = list(range(10_000_000, 9_999_000, -3))
+    assert len(list_detail(scattered)) <= 200
+    assert list_detail(scattered).endswith("(not all listed)")
