@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from django.utils.text import capfirst
+
 from screening.instruments.definition import (
     COMPLETED_YEAR,
     FoodList,
@@ -22,6 +24,7 @@ from screening.instruments.definition import (
     Section,
 )
 from screening.validation import Problem, validate_intake
+from screening.wording import answer_in_words
 
 WELCOME = "welcome"
 REVIEW = "review"
@@ -194,20 +197,10 @@ def food_problem_message(
 
 
 def answer_text(item: Item, value: Any) -> str:
-    """An answer in words, for the review step."""
+    """An answer in words, for the review step: the scale label whole, as the patient chose it."""
     if value is None or value == []:
         return "Not answered" if item.type is not ItemType.MULTI_CHOICE else "None"
-    if item.type is ItemType.SCALE and item.scale is not None:
-        return item.scale.label_for(value).capitalize()
-    if item.type is ItemType.BOOLEAN:
-        return "Yes" if value else "No"
-    if item.type is ItemType.CHOICE:
-        return item.choice_label(value)
-    if item.type is ItemType.MULTI_CHOICE:
-        return ", ".join(item.choice_label(code) for code in value)
-    if item.type is ItemType.INTEGER:
-        return f"{value} {item.unit}".strip()
-    return str(value)
+    return capfirst(answer_in_words(item, value, brief=False))
 
 
 def food_entry_text(item: Item, entry: Mapping[str, Any]) -> str:

@@ -15,17 +15,20 @@ from typing import Any
 from reports import constants
 from screening.documents import result_json
 from screening.instruments import get_instrument
-from screening.instruments.definition import Instrument, Item, ItemType
+from screening.instruments.definition import Instrument, ItemType
+from screening.wording import (
+    CONTROL_CHARACTERS,
+    answer_in_words,
+    evidence_in_words,
+    food_name,
+    one_line,
+)
 
 MONTHS = (
     "January", "February", "March", "April", "May", "June",
     "July", "August", "September", "October", "November", "December",
 )  # fmt: skip
 
-# Control characters other than the newline, and the explicit bidirectional controls that
-# would let a text display in another order than it was typed (natural right-to-left text
-# needs none of them).
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
 BLANK_LINES = re.compile(r"\n(?:[ \t]*\n){2,}")
 
 # Geometry of the overview chart, in CSS pixels.
@@ -61,8 +64,8 @@ def report_context(
     instrument = get_instrument(document["instrument"], document["version"])
     answers: Mapping[str, Any] = document.get("answers", {})
     patient = patient or ReportPatient(birth_date=(document.get("patient") or {}).get("birth_date"))
-    patient_name = display_line(patient.name) or "Patient not named"
-    clinic_name = display_line(clinic_name)
+    patient_name = one_line(patient.name) or "Patient not named"
+    clinic_name = one_line(clinic_name)
     completed_on = date_in_words(document["completed_on"])
     return {
         "lang": "en",
@@ -72,7 +75,7 @@ def report_context(
         "patient": {
             "name": patient_name,
             "birth_date": date_in_words(patient.birth_date) if patient.birth_date else "not given",
-            "external_id": display_line(patient.external_id) or "none",
+            "external_id": one_line(patient.external_id) or "none",
         },
         "completed_on": completed_on,
         "completed_on_iso": document["completed_on"],
@@ -86,12 +89,9 @@ def report_context(
         "domains": domains_context(instrument, result, answers),
         "factors": factors_context(instrument, result, answers),
         "discussion_points": [
-            {
-                "title": constants.DISCUSSION_POINTS[code][0],
-                "text": constants.DISCUSSION_POINTS[code][1],
-            }
+            {"title": instrument.finding_title(code), "text": instrument.findings[code].text}
             for code in result.get("discussion_points", [])
-            if code in constants.DISCUSSION_POINTS
+            if code in instrument.findings
         ],
         "comparison": comparison_context(instrument, result, earlier),
         "history": history_context(instrument, answers),
@@ -111,63 +111,10 @@ def display_text(text: str) -> str:
     return BLANK_LINES.sub("\n\n", text).strip()
 
 
-def display_line(text: str) -> str:
-    """A one-line field (a name, an id): free text on a single line."""
-    return " ".join(display_text(text).split())
-
-
 def date_in_words(iso_date: str) -> str:
     """ "2026-11-24" -> "24 November 2026", whatever the process's locale."""
     day = date.fromisoformat(iso_date)
     return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
-
-
-def answer_in_words(item: Item, answer: Any) -> str:
-    """An answer as the patient chose it: "sometimes", "8 hours", "yes"."""
-    if answer is None:
-        return "not answered"
-    if item.type is ItemType.SCALE and item.scale is not None:
-        # "sometimes (monthly to weekly)" -> "sometimes": the brief form reads best in a list.
-        return item.scale.label_for(answer).split(" (", 1)[0]
-    if item.type is ItemType.INTEGER:
-        return f"{answer} {item.unit}".strip()
-    if item.type is ItemType.BOOLEAN:
-        return "yes" if answer else "no"
-    if item.type is ItemType.CHOICE:
-        return choice_label(item, answer).lower()
-    if item.type is ItemType.MULTI_CHOICE:
-        return ", ".join(choice_label(item, code) for code in answer) or "none"
-    if item.type is ItemType.FOOD_LIST and isinstance(answer, Mapping):
-        return food_in_words(item, answer)
-    return str(answer)
-
-
-def choice_label(item: Item, code: str) -> str:
-    try:
-        return item.choice_label(code)
-    except KeyError:
-        return str(code)
-
-
-def food_name(item: Item, food: Mapping[str, Any]) -> str:
-    if food.get("food") == "other":
-        return display_line(str(food.get("name") or "")) or "Other"
-    return choice_label(item, food.get("food", ""))
-
-
-def food_in_words(item: Item, food: Mapping[str, Any]) -> str:
-    words = f"{food_name(item, food)}, since {food.get('onset_year')}"
-    if food.get("previously_tolerated"):
-        words += ", eaten without trouble before"
-    return words
-
-
-def evidence_in_words(instrument: Instrument, evidence: Mapping[str, Any]) -> str:
-    """One piece of evidence as "Bloating after drinking only water: sometimes"."""
-    item = instrument.items.get(evidence.get("item", ""))
-    if item is None:
-        return f"{evidence.get('item')}: {evidence.get('answer')}"
-    return f"{item.short_label}: {answer_in_words(item, evidence.get('answer'))}"
 
 
 def alarm_context(
@@ -184,25 +131,26 @@ def alarm_context(
         if item is not None:
             features.append(item.short_label)
         elif code == "onset_after_50":
-            features.append(onset_after_50_in_words(answers, document))
+            features.append(onset_after_50_in_words(instrument, answers, document))
         else:
             features.append(str(code))
     referral = result.get("referral") or instrument.texts.get("referral", "")
     return {"text": referral[:1].upper() + referral[1:], "features": features}
 
 
-def onset_after_50_in_words(answers: Mapping[str, Any], document: Mapping[str, Any]) -> str:
+def onset_after_50_in_words(
+    instrument: Instrument, answers: Mapping[str, Any], document: Mapping[str, Any]
+) -> str:
+    title = instrument.finding_title("onset_after_50")
     onset = answers.get("history.symptom_onset_year")
     birth_date = (document.get("patient") or {}).get("birth_date")
     if onset is None or not birth_date:
-        return constants.ONSET_AFTER_50
-    return f"{constants.ONSET_AFTER_50} (in {onset}, born {birth_date[:4]})"
+        return title
+    return f"{title} (in {onset}, born {birth_date[:4]})"
 
 
 def summary_in_words(result: Mapping[str, Any]) -> str:
-    if result.get("summary"):
-        return str(result["summary"])
-    return constants.OVERALL_LABELS.get(result.get("overall", ""), str(result.get("overall", "")))
+    return str(result.get("summary") or result.get("overall", ""))
 
 
 def band_label(band: str) -> str:
@@ -331,14 +279,16 @@ def phq4_context(phq4: Mapping[str, Any] | None) -> dict[str, Any] | None:
 def factors_context(
     instrument: Instrument, result: Mapping[str, Any], answers: Mapping[str, Any]
 ) -> list[dict[str, str]]:
-    factors = []
-    for code in result.get("factors", []):
-        item = instrument.items.get(constants.FACTOR_ITEMS.get(code, ""))
-        detail = (
-            f"{item.short_label}: {answer_in_words(item, answers.get(item.id))}" if item else ""
-        )
-        factors.append({"title": constants.FACTOR_TITLES.get(code, code), "detail": detail})
-    return factors
+    """Each factor with the answers that made it count, as the result explains them."""
+    return [
+        {
+            "title": instrument.finding_title(explanation["code"]),
+            "detail": "; ".join(
+                evidence_in_words(instrument, part) for part in explanation.get("evidence", [])
+            ),
+        }
+        for explanation in result.get("explanations", {}).get("factors", [])
+    ]
 
 
 def comparison_context(

@@ -11,6 +11,7 @@ from screening.instruments.definition import (
     AllOrNone,
     Choice,
     EnableWhen,
+    FindingText,
     FoodList,
     Instrument,
     Item,
@@ -655,6 +656,52 @@ PATTERNS = (
     ),
 )
 
+FINDINGS = {
+    "onset_after_50": FindingText("Gut symptoms that began at age 50 or later"),
+    "antibiotics": FindingText("Antibiotics"),
+    "nsaids": FindingText("Anti-inflammatory painkillers"),
+    "alcohol": FindingText("Alcohol above 14 units a week"),
+    "high_fat_diet": FindingText("High-fat or processed diet"),
+    "stress": FindingText("Stress"),
+    "gi_infection": FindingText("A recent gut infection"),
+    "acid_suppressants": FindingText("Acid-reducing medicines"),
+    "smoking": FindingText("Smoking"),
+    "short_sleep": FindingText("Less than 7 hours of sleep"),
+    # What the research says supports the gut barrier, phrased as points for the practitioner
+    # to discuss: never a dose, never an instruction.
+    "fibre": FindingText(
+        "Fibre and prebiotic foods",
+        "Fewer than 3 servings a day were reported. Fibre and prebiotic foods feed the "
+        "bacteria that produce butyrate, a fuel of the cells lining the gut. Whether more of "
+        "them would suit this patient is a point to discuss.",
+    ),
+    "polyphenols": FindingText(
+        "Polyphenol-rich foods",
+        "Polyphenol-rich foods (colourful vegetables, berries, green tea, olive oil) are eaten "
+        "rarely or never. Research associates polyphenols with tight-junction support and less "
+        "inflammation in the gut lining: worth talking through.",
+    ),
+    "probiotics": FindingText(
+        "Microbial diversity",
+        "Antibiotics or a gut infection in the last year, and no fermented foods or probiotics. "
+        "Barrier function depends on microbial diversity, which antibiotics and illness can "
+        "reduce: a point to discuss.",
+    ),
+    "glutamine_zinc": FindingText(
+        "Glutamine and zinc",
+        "A possible pattern across several domains, and no glutamine or zinc taken. Glutamine "
+        "fuels the cells of the gut lining and zinc supports tight-junction function; zinc "
+        "deficiency is associated with higher permeability. Whether either is appropriate is "
+        "for the practitioner to judge.",
+    ),
+    "demulcents": FindingText(
+        "Soothing the lining",
+        "Bloating out of proportion to what is eaten. Demulcent botanicals are described as "
+        "coating the gut lining and supporting its mucus layer: a possible topic for the "
+        "consultation.",
+    ),
+}
+
 INSTRUMENT = Instrument(
     id="barrier-intake",
     version=1,
@@ -688,4 +735,5 @@ INSTRUMENT = Instrument(
         ),
         "disclaimer": "A screening, not a diagnosis.",
     },
+    findings=FINDINGS,
 )

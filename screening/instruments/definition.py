@@ -139,6 +139,17 @@ class FoodList:
 
 
 @dataclass(frozen=True)
+class FindingText:
+    """How a red flag, factor or discussion point code reads for a person.
+
+    `text` is the longer explanation a discussion point carries in the PDF and dashboard.
+    """
+
+    title: str
+    text: str = ""
+
+
+@dataclass(frozen=True)
 class Instrument:
     id: str
     version: int
@@ -150,6 +161,8 @@ class Instrument:
     patterns: tuple[PatternDefinition, ...] = ()
     food_list: FoodList | None = None
     texts: dict[str, str] = field(default_factory=dict)  # fixed phrases (referral, bands)
+    # Codes of the result that are not items (factors, points, onset_after_50), in words.
+    findings: dict[str, FindingText] = field(default_factory=dict)
 
     @property
     def domains(self) -> tuple[Section, ...]:
@@ -165,6 +178,15 @@ class Instrument:
 
     def item(self, item_id: str) -> Item:
         return self.items[item_id]
+
+    def finding_title(self, code: str) -> str:
+        """A code of the result in words: an item's short label or a declared finding."""
+        if code in self.findings:
+            return self.findings[code].title
+        for item in self.iter_items():
+            if item.id.endswith(f".{code}"):
+                return item.short_label
+        return code.replace("_", " ").capitalize()
 
     def section(self, section_id: str) -> Section:
         for section in self.sections:

@@ -182,6 +182,18 @@ def busy_result(*, refer_first: bool = True) -> dict[str, Any]:
         "anxiety_screen_positive": True,
     }
     result["factors"] = ["antibiotics", "stress"]
+    result.setdefault("explanations", {})["factors"] = [
+        {
+            "code": "antibiotics",
+            "rule": "At least 1 course of antibiotics in the last 12 months.",
+            "evidence": [{"item": "factors.antibiotic_courses_12m", "answer": 2}],
+        },
+        {
+            "code": "stress",
+            "rule": "Stress at least quite a bit.",
+            "evidence": [{"item": "factors.stress", "answer": 3}],
+        },
+    ]
     result["discussion_points"] = [
         "fibre",
         "polyphenols",

@@ -8,8 +8,9 @@ import pytest
 import weasyprint
 from weasyprint.formatting_structure import boxes
 
-from reports import constants, pdf
+from reports import pdf
 from reports.context import EarlierScreening, ReportPatient, report_context
+from screening.instruments import get_instrument
 from tests.reports.builders import (
     BUSY_SCORES,
     busy_result,
@@ -145,7 +146,9 @@ def test_it_shows_the_header_phq4_factors_points_notes_and_food_timeline(busy_pd
 def test_discussion_points_are_points_to_discuss_never_prescriptions(busy_pdf: bytes) -> None:
     text = flat(text_of(busy_pdf))
     assert "not a prescription" in text
-    for title, point in constants.DISCUSSION_POINTS.values():
+    instrument = get_instrument("barrier-intake", 1)
+    points = ("fibre", "polyphenols", "probiotics", "glutamine_zinc", "demulcents")
+    for title, point in ((f.title, f.text) for f in map(instrument.findings.get, points) if f):
         assert f"{title}. {point}" in text
         for prescriptive in (" mg", " g ", "take ", "dose", "must ", "should "):
             assert prescriptive not in point.lower()

@@ -22,7 +22,7 @@ from screening.documents import result_json
 from screening.instruments import get_instrument
 from screening.samples import sample_document
 from screening.scoring import score_intake
-from screening.summary import answer_words, result_summary_text
+from screening.summary import result_summary_text
 from screening.validation import validate_intake
 
 REPO = Path(__file__).resolve().parents[2]
@@ -234,10 +234,10 @@ def test_text_explains_patterns_in_words(tmp_path: Path) -> None:
     out, _ = screen(str(write_document(tmp_path, document)), "--format", "text")
 
     assert "Bloating out of proportion to what is eaten" in out
-    assert "Bloating after drinking only water: sometimes (monthly to weekly)" in out
+    assert "Bloating after drinking only water: sometimes" in out
     assert "Stomach feels always slightly on: moderately" in out
     assert "A growing list of food sensitivities" in out
-    assert "Foods that give symptoms: Dairy (since 2025, tolerated before)" in out
+    assert "Foods that give symptoms: Dairy, since 2025, eaten without trouble before" in out
     for section in INSTRUMENT.domains:
         assert section.title in out
     assert "PHQ-4: not answered." in out
@@ -249,7 +249,7 @@ def test_text_shows_patient_text_as_plain_text(tmp_path: Path) -> None:
     out, _ = screen(str(write_document(tmp_path, document)), "--format", "text")
 
     # Plain text is not markup: nothing to escape, and nothing escaped.
-    assert "<b>Buck & wheat</b> (since 2024, tolerated before)" in out
+    assert "<b>Buck & wheat</b>, since 2024, eaten without trouble before" in out
     assert "&lt;" not in out
     assert "&amp;" not in out
 
@@ -280,7 +280,7 @@ def test_text_neutralises_terminal_control_characters() -> None:
     text = result_summary_text(result, INSTRUMENT)
 
     assert "\x1b" not in text
-    assert "rye\\x1b[2J" in text
+    assert "rye[2J" in text
 
 
 def test_text_reports_phq4_factors_and_discussion_points(tmp_path: Path) -> None:
@@ -300,23 +300,7 @@ def test_text_reports_phq4_factors_and_discussion_points(tmp_path: Path) -> None
     out, _ = screen(str(write_document(tmp_path, document)), "--format", "text")
 
     assert "PHQ-4: 6 of 12 (moderate); PHQ-2 2, GAD-2 4; anxiety screen positive." in out
-    assert "Antibiotics in the last 12 months (Antibiotic courses in the last 12 months: 2" in out
-    assert "Considerable stress" in out
-    assert "Fibre: fewer than 3 servings a day" in out
-    assert "Soothing (demulcent) foods" in out
-
-
-@pytest.mark.parametrize(
-    ("item_id", "answer", "words"),
-    [
-        ("fatigue.sleep_hours", 1, "1 hour"),
-        ("fatigue.sleep_hours", 8, "8 hours"),
-        ("factors.alcohol_units_week", 1, "1 unit a week"),
-        ("immune.colds_per_year", 1, "1 a year"),
-        ("red_flags.weight_loss", True, "yes"),
-        ("skin.diagnosed", ["psoriasis", "acne"], "Psoriasis, Acne"),
-        ("sensitivities.elimination_relief", "lasting", "Yes, and it still helps"),
-    ],
-)
-def test_answers_are_put_in_words(item_id: str, answer: Any, words: str) -> None:
-    assert answer_words(INSTRUMENT.item(item_id), answer) == words
+    assert "Antibiotics (Antibiotic courses in the last 12 months: 2 courses)" in out
+    assert "Stress (Stress: quite a bit)" in out
+    assert "Fibre and prebiotic foods" in out
+    assert "Soothing the lining" in out
