@@ -13,3 +13,5 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = tempfile.mkdtemp(prefix="barrier-media-")
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
+# WhiteNoise serves STATIC_ROOT and warns when it does not exist yet (before collectstatic).
+os.makedirs(STATIC_ROOT, exist_ok=True)  # noqa: F405
