@@ -34,7 +34,7 @@ class Principal:
 
     @property
     def clinic(self) -> Clinic:
-        # Both were loaded with the request (the client with select_related, the user's lazily).
+        # Loaded on first use: only creating a patient needs the clinic row itself.
         if self.client is not None:
             return self.client.clinic
         assert self.user is not None and self.user.clinic is not None

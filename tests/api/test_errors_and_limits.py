@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import time_machine
 from django.core.cache import caches
 from pytest_django import Settings
 from rest_framework.test import APIClient
@@ -158,11 +159,15 @@ def test_each_client_has_its_own_request_budget(callers: Any, settings: Settings
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK}
     settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"api": "3/min"}
     a_read, a_write = callers("a_read"), callers("a_write")
-    statuses = [a_read.get("/api/v1/instruments/").status_code for _ in range(4)]
-    assert statuses == [200, 200, 200, 429]
-    limited = a_read.get("/api/v1/instruments/")
-    assert limited.json()["code"] == "throttled" and int(limited["Retry-After"]) > 0
-    assert a_write.get("/api/v1/instruments/").status_code == 200
+    with time_machine.travel("2026-11-24 10:00:10Z", tick=False) as clock:
+        statuses = [a_read.get("/api/v1/instruments/").status_code for _ in range(4)]
+        assert statuses == [200, 200, 200, 429]
+        limited = a_read.get("/api/v1/instruments/")
+        assert limited.json()["code"] == "throttled" and limited["Retry-After"] == "50"
+        assert a_write.get("/api/v1/instruments/").status_code == 200
+        # the next minute brings a new budget
+        clock.move_to("2026-11-24 10:01:00Z")
+        assert a_read.get("/api/v1/instruments/").status_code == 200
 
 
 def test_throttling_fails_closed_when_its_cache_is_unreachable(
@@ -171,7 +176,8 @@ def test_throttling_fails_closed_when_its_cache_is_unreachable(
     def unreachable(*args: Any, **kwargs: Any) -> Any:
         raise ConnectionError("Redis is down")
 
-    monkeypatch.setattr(caches["default"], "get", unreachable)
+    for operation in ("get", "incr", "add", "set"):
+        monkeypatch.setattr(caches["default"], operation, unreachable)
     response = writer.get("/api/v1/instruments/")
     assert response.status_code == 503
     assert response.json()["code"] == "throttling_unavailable"

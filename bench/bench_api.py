@@ -1,0 +1,447 @@
+"""API throughput and latency under gunicorn with PostgreSQL and bearer tokens.
+
+Figures, each against a bare Django view (a constant JSON body through the same middleware,
+settings and server) measured in the same run, interleaved round by round:
+1. GET /api/v1/screenings/ (a page of 25) requests per second / bare view's;
+2. POST /api/v1/intakes/ (validate, store, score, queue the report) requests per second / bare;
+3. the screening list's p50/p95/p99 latency at 8 concurrent clients, with 100,000 screenings
+   in the clinic (bulk-inserted once into a dedicated database and kept for later runs).
+
+Needs PostgreSQL (BENCH_API_DATABASE_URL, default the bench_api database, created if missing)
+and Redis (BENCH_API_REDIS_URL, default DB 6 of the local server: intakes publish their report
+task there; the queue is emptied afterwards). The load comes from client processes on the same
+machine, speaking plain HTTP/1.1 over new connections (gunicorn's sync workers close each one).
+Run: .venv/bin/python bench/bench_api.py [--seconds 5] [--rounds 3] [--workers 5]
+Prints figures; not a test. This module is also the bench server's WSGI entry point and URLconf.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import random
+import secrets
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DATABASE_URL = os.environ.get(
+    "BENCH_API_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bench_api"
+)
+REDIS_URL = os.environ.get("BENCH_API_REDIS_URL", "redis://127.0.0.1:6379/6")
+SCREENINGS = 100_000
+PATIENTS = 1_000
+DOCUMENT_TEMPLATES = 400
+BATCH = 2_000
+SEED = 2026
+LIST_PATH = "/api/v1/screenings/?page_size=25"
+BARE_PATH = "/bench/bare/"
+INTAKE_PATH = "/api/v1/intakes/"
+BARE_BODY = {"status": "ok", "service": "barrier-intake", "version": 1}
+
+
+def server_environment() -> dict[str, str]:
+    """Production settings (DEBUG off), pointed at the bench database and Redis database."""
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "clinic.settings",
+        "DEBUG": "false",
+        "SECRET_KEY": os.environ.get("BENCH_SECRET_KEY", "bench-" + secrets.token_urlsafe(48)),
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DATABASE_URL": DATABASE_URL,
+        "REDIS_URL": REDIS_URL,
+        # Plain HTTP on loopback: no TLS in front of this server.
+        "SECURE_SSL_REDIRECT": "false",
+        # Persistent database connections, as a production server runs.
+        "CONN_MAX_AGE": "600",
+        # The limits of real clients would stop the load generator: lifted for the bench.
+        "API_THROTTLE_RATE": "100000000/min",
+        "LOG_LEVEL": "WARNING",
+        "MEDIA_ROOT": os.environ.get("BENCH_MEDIA_ROOT", tempfile.gettempdir()),
+    }
+
+
+# The server side: gunicorn loads `wsgi_application()`; its URLconf is this module.
+
+
+def bare_view(request: Any) -> Any:
+    from django.http import JsonResponse
+
+    return JsonResponse(BARE_BODY)
+
+
+def __getattr__(name: str) -> Any:
+    # The URLconf's patterns are built on first use, once Django is set up in the server.
+    if name == "urlpatterns":
+        from django.urls import include, path
+
+        return [path("bench/bare/", bare_view), path("", include("clinic.urls"))]
+    raise AttributeError(name)
+
+
+def wsgi_application() -> Any:
+    """The project's WSGI application with the bare view routed beside it."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clinic.settings")
+    from django.conf import settings
+    from django.core.wsgi import get_wsgi_application
+
+    application = get_wsgi_application()
+    settings.ROOT_URLCONF = "bench.bench_api"
+    return application
+
+
+# The bench side: database, data, server, load.
+
+
+def database_prepare() -> None:
+    import psycopg
+
+    name = DATABASE_URL.rsplit("/", 1)[1]
+    admin_url = DATABASE_URL.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        exists = connection.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [name]
+        ).fetchone()
+        if not exists:
+            connection.execute(f'CREATE DATABASE "{name}"')
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, interactive=False)
+
+
+def data_seed(count: int) -> Any:
+    """The bench clinic with `count` screenings (bulk-inserted once; kept between runs)."""
+    from clinic.models import Clinic, Patient
+    from screening.documents import document_sha256, result_json
+    from screening.instruments import get_instrument
+    from screening.models import Intake, Screening
+    from screening.samples import random_document
+    from screening.scoring import score_intake
+
+    clinic, _ = Clinic.objects.get_or_create(slug="bench", defaults={"name": "Bench clinic"})
+    missing_patients = PATIENTS - Patient.objects.filter(clinic=clinic).count()
+    Patient.objects.bulk_create(
+        Patient(
+            clinic=clinic,
+            external_id=f"BENCH-{index:06d}",
+            given_name="Synthetic",
+            family_name=f"Patient {index}",
+            birth_date=date(1950, 1, 1) + timedelta(days=index * 11),
+        )
+        for index in range(PATIENTS - missing_patients, PATIENTS)
+    )
+    existing = Screening.objects.filter(clinic=clinic).count()
+    if existing >= count:
+        return clinic
+    print(f"inserting {count - existing:,} screenings (once) ...", flush=True)
+    started = time.perf_counter()
+    rng = random.Random(SEED)
+    instrument = get_instrument("barrier-intake", 1)
+    templates = []
+    for index in range(DOCUMENT_TEMPLATES):
+        completed_on = date(2024, 1, 1) + timedelta(days=index * 2)
+        document = random_document(rng, completed_on=completed_on)
+        result = score_intake(document, instrument)
+        templates.append((document, document_sha256(document), result, result_json(result)))
+    patient_ids = list(Patient.objects.filter(clinic=clinic).values_list("pk", flat=True))
+    remaining = count - existing
+    while remaining > 0:
+        size = min(BATCH, remaining)
+        chosen = [(rng.choice(templates), rng.choice(patient_ids)) for _ in range(size)]
+        intakes = Intake.objects.bulk_create(
+            Intake(
+                clinic=clinic,
+                patient_id=patient_id,
+                instrument=instrument.id,
+                version=instrument.version,
+                document=document,
+                document_sha256=sha,
+                completed_on=document["completed_on"],
+                source=Intake.Source.DEMO,
+            )
+            for (document, sha, _, _), patient_id in chosen
+        )
+        Screening.objects.bulk_create(
+            Screening(
+                clinic=clinic,
+                patient_id=intake.patient_id,
+                intake=intake,
+                engine=result["engine"],
+                intake_sha256=intake.document_sha256,
+                result=result,
+                result_json=text,
+                completed_on=intake.completed_on,
+                overall=result["overall"],
+                refer_first=result["refer_first"],
+                pattern_codes="," + ",".join(p["code"] for p in result["patterns"]) + ","
+                if result["patterns"]
+                else "",
+            )
+            for intake, ((_, _, result, text), _) in zip(intakes, chosen, strict=True)
+        )
+        remaining -= size
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+    print(f"... done in {time.perf_counter() - started:.0f} s", flush=True)
+    return clinic
+
+
+def client_token(clinic: Any) -> str:
+    from clinic.authentication import api_client_create
+    from clinic.models import ApiClient
+
+    ApiClient.objects.filter(clinic=clinic, name="bench").delete()
+    return api_client_create(clinic=clinic, name="bench", scope=ApiClient.Scope.READ_WRITE)[1]
+
+
+def intake_bodies(clinic: Any, count: int = 50) -> list[bytes]:
+    from django.utils import timezone
+
+    from clinic.models import Patient
+    from screening.samples import random_document
+
+    rng = random.Random(SEED + 1)
+    today = timezone.localdate()
+    patient_ids = list(Patient.objects.filter(clinic=clinic).values_list("pk", flat=True)[:count])
+    return [
+        json.dumps(
+            {"patient": patient_id, "document": random_document(rng, completed_on=today)}
+        ).encode()
+        for patient_id in patient_ids
+    ]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    requests: list[bytes]  # raw HTTP requests, used in turn
+    expected_status: int
+
+
+def raw_request(
+    port: int, method: str, path: str, token: str | None, body: bytes | None = None
+) -> bytes:
+    lines = [f"{method} {path} HTTP/1.1", f"Host: 127.0.0.1:{port}", "Accept: application/json"]
+    if token:
+        lines.append(f"Authorization: Bearer {token}")
+    if body is not None:
+        lines += ["Content-Type: application/json", f"Content-Length: {len(body)}"]
+    lines.append("Connection: close")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + (body or b"")
+
+
+def send(port: int, request: bytes) -> int:
+    with socket.create_connection(("127.0.0.1", port)) as connection:
+        connection.sendall(request)
+        chunks = []
+        while chunk := connection.recv(65536):
+            chunks.append(chunk)
+    head = b"".join(chunks[:1])[:12]
+    return int(head[9:12]) if head.startswith(b"HTTP/1.") else 0
+
+
+def load_worker(port: int, scenario: Scenario, seconds: float, offset: int, results: Any) -> None:
+    """One closed-loop client: request after request until the time is up."""
+    latencies: list[float] = []
+    failures = 0
+    index = offset
+    deadline = time.perf_counter() + seconds
+    while (now := time.perf_counter()) < deadline:
+        request = scenario.requests[index % len(scenario.requests)]
+        index += 1
+        status = send(port, request)
+        latencies.append(time.perf_counter() - now)
+        if status != scenario.expected_status:
+            failures += 1
+    results.put((latencies, failures))
+
+
+@dataclass(frozen=True)
+class Measurement:
+    requests_per_second: float
+    latencies: list[float]
+    failures: int
+
+    def percentile(self, fraction: float) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] * 1000
+
+
+def measure(port: int, scenario: Scenario, concurrency: int, seconds: float) -> Measurement:
+    results: Any = multiprocessing.Queue()
+    clients = [
+        multiprocessing.Process(
+            target=load_worker, args=(port, scenario, seconds, offset * 7, results)
+        )
+        for offset in range(concurrency)
+    ]
+    started = time.perf_counter()
+    for client in clients:
+        client.start()
+    collected = [results.get() for _ in clients]
+    for client in clients:
+        client.join()
+    elapsed = time.perf_counter() - started
+    latencies = [latency for part, _ in collected for latency in part]
+    failures = sum(failed for _, failed in collected)
+    return Measurement(len(latencies) / elapsed, latencies, failures)
+
+
+def server_start(port: int, workers: int) -> subprocess.Popen[bytes]:
+    server = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "gunicorn", "bench.bench_api:wsgi_application()"),
+            *("--workers", str(workers), "--bind", f"127.0.0.1:{port}"),
+            *("--chdir", str(BASE_DIR), "--log-level", "warning"),
+        ],
+        env=server_environment(),
+        cwd=BASE_DIR,
+    )
+    for _ in range(100):
+        try:
+            if send(port, raw_request(port, "GET", BARE_PATH, None)) == 200:
+                return server
+        except OSError:
+            pass
+        time.sleep(0.2)
+    server.terminate()
+    raise SystemExit("gunicorn did not start")
+
+
+def server_stop(server: subprocess.Popen[bytes]) -> None:
+    server.send_signal(signal.SIGTERM)
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+
+
+def queue_empty() -> None:
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+    client.delete("celery", "unacked", "unacked_index")
+    client.close()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def rounds_of(scenarios: list[Scenario], rounds: int) -> Iterator[tuple[int, Scenario]]:
+    for number in range(rounds):
+        for scenario in scenarios:
+            yield number, scenario
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=5.0, help="per measurement")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--concurrency", type=int, default=4, help="clients for throughput")
+    # gunicorn's recommendation: (2 x cores) + 1 sync workers.
+    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
+    parser.add_argument("--screenings", type=int, default=SCREENINGS)
+    options = parser.parse_args()
+
+    os.environ.update(server_environment())
+    sys.path.insert(0, str(BASE_DIR))
+    import django
+
+    django.setup()
+    database_prepare()
+    clinic = data_seed(options.screenings)
+    token = client_token(clinic)
+    bodies = intake_bodies(clinic)
+    from django.db import connection
+
+    connection.close()
+
+    port = free_port()
+    scenarios = [
+        Scenario("bare Django view", [raw_request(port, "GET", BARE_PATH, token)], 200),
+        Scenario("GET screening list (25)", [raw_request(port, "GET", LIST_PATH, token)], 200),
+        Scenario(
+            "POST intake",
+            [raw_request(port, "POST", INTAKE_PATH, token, body) for body in bodies],
+            201,
+        ),
+    ]
+    print(
+        f"gunicorn: {options.workers} sync workers; PostgreSQL {DATABASE_URL.rsplit('/', 1)[1]}; "
+        f"{options.screenings:,} screenings; {options.rounds} rounds x {options.seconds:g} s; "
+        f"{options.concurrency} clients",
+        flush=True,
+    )
+    server = server_start(port, options.workers)
+    try:
+        # Warm every worker and path once before measuring.
+        for scenario in scenarios:
+            measure(port, scenario, options.concurrency, 1.0)
+        rates: dict[str, list[float]] = {scenario.name: [] for scenario in scenarios}
+        failures = 0
+        for number, scenario in rounds_of(scenarios, options.rounds):
+            result = measure(port, scenario, options.concurrency, options.seconds)
+            rates[scenario.name].append(result.requests_per_second)
+            failures += result.failures
+            print(
+                f"  round {number + 1}: {scenario.name:26} {result.requests_per_second:8.1f} req/s"
+                f"  p95 {result.percentile(0.95):6.1f} ms",
+                flush=True,
+            )
+        latency = measure(port, scenarios[1], 8, options.seconds * 2)
+        bare_latency = measure(port, scenarios[0], 8, options.seconds)
+        failures += latency.failures + bare_latency.failures
+    finally:
+        server_stop(server)
+        queue_empty()
+
+    bare = scenarios[0].name
+    print("\nrequests per second (median of rounds) and ratio to the bare view (per round):")
+    for scenario in scenarios:
+        ratios = [rate / base for rate, base in zip(rates[scenario.name], rates[bare], strict=True)]
+        print(
+            f"  {scenario.name:26} {statistics.median(rates[scenario.name]):8.1f} req/s"
+            f"   ratio {statistics.median(ratios):.3f}"
+            f"  (rounds: {', '.join(f'{ratio:.3f}' for ratio in ratios)})"
+        )
+    print(
+        f"\nscreening list at 8 concurrent clients, {options.screenings:,} screenings: "
+        f"p50 {latency.percentile(0.50):.1f} ms, p95 {latency.percentile(0.95):.1f} ms, "
+        f"p99 {latency.percentile(0.99):.1f} ms ({latency.requests_per_second:.0f} req/s); "
+        f"bare view p95 {bare_latency.percentile(0.95):.1f} ms"
+    )
+    print(f"unexpected status codes: {failures}")
+    list_ratio = statistics.median(
+        rate / base for rate, base in zip(rates[scenarios[1].name], rates[bare], strict=True)
+    )
+    intake_ratio = statistics.median(
+        rate / base for rate, base in zip(rates[scenarios[2].name], rates[bare], strict=True)
+    )
+    print(
+        "targets: list >= 0.20 of bare: "
+        f"{'met' if list_ratio >= 0.20 else 'NOT met'}; intake >= 0.08 of bare: "
+        f"{'met' if intake_ratio >= 0.08 else 'NOT met'}; list p95 <= 50 ms: "
+        f"{'met' if latency.percentile(0.95) <= 50 else 'NOT met'}"
+    )
+
+
+if __name__ == "__main__":
+    main()
