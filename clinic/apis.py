@@ -9,7 +9,6 @@ from typing import Any
 
 import django_filters
 from django.db.models import Q, QuerySet
-from django.http import HttpResponseBase
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics, status
@@ -17,6 +16,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
 from rest_framework.views import APIView
 
 from clinic.authentication import (
@@ -40,10 +40,11 @@ from clinic.serializers import (
 from clinic.services import audit_record, invitation_create, patient_create, patient_update
 
 
-class ApiPolicies:
+class PlainAPIView(APIView):
     """Every API view: authenticated, clinic-scoped permission, throttled per caller, JSON only.
 
-    Set explicitly here as well as in the settings, so that no view depends on defaults.
+    Set explicitly here as well as in the settings, so that no view depends on defaults. Used
+    as is by views over no rows (instrument definitions, FHIR), and under ClinicAPIView.
     """
 
     authentication_classes = [ApiClientAuthentication, StaffSessionAuthentication]
@@ -58,7 +59,7 @@ class ApiPolicies:
 PAGINATION_PARAMETERS = {"cursor", "page_size"}
 
 
-class ClinicAPIView(ApiPolicies, ClinicScopedMixin, generics.GenericAPIView):
+class ClinicAPIView(ClinicScopedMixin, generics.GenericAPIView, PlainAPIView):
     """A view over rows of the caller's clinic (see ClinicScopedMixin)."""
 
     pagination_class = ApiCursorPagination
@@ -74,10 +75,6 @@ class ClinicAPIView(ApiPolicies, ClinicScopedMixin, generics.GenericAPIView):
         if not set(self.request.query_params) - PAGINATION_PARAMETERS:
             return queryset
         return super().filter_queryset(queryset)
-
-
-class PlainAPIView(ApiPolicies, APIView):
-    """A view over no rows (instrument definitions): the same policies."""
 
 
 def audit_reads(
@@ -118,8 +115,10 @@ def list_detail(ids: list[int]) -> str:
     """`25 rows: ids 120-96` - runs of consecutive ids collapsed, within the detail's length."""
     runs: list[list[int]] = []
     for object_id in ids:
-        if runs and abs(object_id - runs[-1][-1]) == 1 and (
-            len(runs[-1]) == 1 or object_id - runs[-1][-1] == runs[-1][-1] - runs[-1][-2]
+        if (
+            runs
+            and abs(object_id - runs[-1][-1]) == 1
+            and (len(runs[-1]) == 1 or object_id - runs[-1][-1] == runs[-1][-1] - runs[-1][-2])
         ):
             runs[-1].append(object_id)
         else:
@@ -134,7 +133,7 @@ def list_detail(ids: list[int]) -> str:
 class IdempotentCreateMixin:
     """POST is safe to retry with an Idempotency-Key header."""
 
-    def post(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return idempotent_response(
             request,
             lambda: self.create(request, *args, **kwargs),  # type: ignore[attr-defined]
@@ -185,7 +184,7 @@ class PatientListApi(IdempotentCreateMixin, ClinicAPIView, generics.ListCreateAP
         self.audit(AuditEvent.Action.LIST, (patient.pk for patient in page))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
-    def perform_create(self, serializer: PatientSerializer) -> None:
+    def perform_create(self, serializer: BaseSerializer[Any]) -> None:
         patient = patient_create(clinic=self.principal.clinic, **serializer.validated_data)
         serializer.instance = patient
         self.audit(AuditEvent.Action.CREATE, [patient.pk])
@@ -208,7 +207,7 @@ class PatientDetailApi(ClinicAPIView, generics.RetrieveUpdateAPIView):
         self.audit(AuditEvent.Action.READ, [patient.pk])
         return Response(self.get_serializer(patient).data)
 
-    def perform_update(self, serializer: PatientSerializer) -> None:
+    def perform_update(self, serializer: BaseSerializer[Any]) -> None:
         assert isinstance(serializer.instance, Patient)
         patient_update(patient=serializer.instance, **serializer.validated_data)
         self.audit(AuditEvent.Action.UPDATE, [serializer.instance.pk])

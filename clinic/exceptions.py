@@ -163,7 +163,8 @@ class ErrorSerializer(serializers.Serializer):
     status = serializers.IntegerField()
     code = serializers.CharField(help_text="What went wrong: invalid, not_found, throttled, ...")
     detail = serializers.CharField(help_text="The error in words.")
-    errors = ErrorItemSerializer(many=True)
+    # Declared fields leave the class at run time; only the type checker sees `errors` clash.
+    errors = ErrorItemSerializer(many=True)  # type: ignore[assignment]
 
 
 ERROR_DESCRIPTIONS = {
@@ -207,7 +208,7 @@ class ApiAutoSchema(AutoSchema):
     def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:
         responses = super()._get_response_bodies(direction)
         writes = self.method in ("POST", "PUT", "PATCH")
-        codes = WRITE_ERROR_CODES if writes else READ_ERROR_CODES
+        codes: tuple[str, ...] = WRITE_ERROR_CODES if writes else READ_ERROR_CODES
         if self.method != "POST":
             codes = tuple(code for code in codes if code not in ("409", "422"))
         error_schema = getattr(self.view, "error_schema", ErrorSerializer)

@@ -10,7 +10,7 @@ name `ClinicPermission`, and DRF builds `APIView` from the settings).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Model, QuerySet
 from rest_framework import exceptions
@@ -115,7 +115,16 @@ def clinic_scoped(
     return queryset.filter(**{f"{field}_id": principal.clinic_id})
 
 
-class ClinicScopedMixin:
+if TYPE_CHECKING:
+    from rest_framework.generics import GenericAPIView
+
+    _GenericView = GenericAPIView
+else:
+    # Not imported at run time: the settings import this module while DRF builds its views.
+    _GenericView = object
+
+
+class ClinicScopedMixin(_GenericView):
     """For generic views: `get_queryset()` is `base_queryset()` narrowed to the caller's clinic.
 
     Views define `base_queryset()` (unscoped, with their joins) and never override
@@ -123,7 +132,6 @@ class ClinicScopedMixin:
     """
 
     clinic_field = "clinic"
-    request: Request
 
     def base_queryset(self) -> QuerySet[Any]:
         raise NotImplementedError

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import socket
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 from urllib.parse import urlsplit
@@ -22,7 +23,7 @@ from rest_framework.response import Response
 from rest_framework.utils.encoders import JSONEncoder
 
 from clinic.models import Invitation, Patient, WebhookDelivery, WebhookEndpoint
-from clinic.permissions import ClinicScopedPrimaryKeyField, principal_of
+from clinic.permissions import ClinicScopedPrimaryKeyField, request_principal
 
 
 class RawJSON:
@@ -41,7 +42,7 @@ class ApiJSONRenderer(JSONRenderer):
         self,
         data: Any,
         accepted_media_type: str | None = None,
-        renderer_context: dict[str, Any] | None = None,
+        renderer_context: Mapping[str, Any] | None = None,
     ) -> bytes:
         if isinstance(data, RawJSON):
             return data.text.encode()
@@ -116,8 +117,8 @@ class PatientSerializer(serializers.ModelSerializer):
         value = value.strip()
         if not value:
             raise serializers.ValidationError("This field may not be blank.", code="blank")
-        principal = principal_of(self.context["request"])
-        taken = Patient.objects.filter(clinic_id=principal.clinic_id if principal else None)
+        principal = request_principal(self.context["request"])
+        taken = Patient.objects.filter(clinic_id=principal.clinic_id)
         if self.instance is not None:
             taken = taken.exclude(pk=self.instance.pk)
         if taken.filter(external_id=value).exists():
@@ -171,7 +172,7 @@ def webhook_url_problem(url: str) -> str | None:
         return None
     host = parts.hostname or ""
     try:
-        addresses = {info[4][0] for info in socket.getaddrinfo(host, parts.port or 443)}
+        addresses = {str(info[4][0]) for info in socket.getaddrinfo(host, parts.port or 443)}
     except (OSError, UnicodeError):
         return "The host name does not resolve."
     for address in addresses:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.db.models import QuerySet
@@ -42,7 +43,7 @@ class PdfRenderer(BaseRenderer):
         self,
         data: Any,
         accepted_media_type: str | None = None,
-        renderer_context: dict[str, Any] | None = None,
+        renderer_context: Mapping[str, Any] | None = None,
     ) -> bytes:
         return data if isinstance(data, bytes) else b""
 
@@ -91,7 +92,7 @@ class ReportPdfApi(ScreeningReportView):
 
     def get(self, request: Request, pk: int) -> FileResponse:
         report = self.current_report(self.screening())
-        if report.status != Report.Status.READY or not report.file:
+        if report.status != Report.Status.READY or not report.file.name:
             raise ReportNotReady()
         self.audit(AuditEvent.Action.DOWNLOAD, [report.pk])
         handle = reports_storage().open(report.file.name, "rb")

@@ -220,12 +220,12 @@ class FhirJSONParser(JSONParser):
     media_type = fhir_exchange.FHIR_JSON
 
 
-FHIR_RESOURCE_SCHEMA = {
+FHIR_RESOURCE_SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {"resourceType": {"type": "string"}, "id": {"type": "string"}},
     "required": ["resourceType"],
 }
-OPERATION_OUTCOME_SCHEMA = {
+OPERATION_OUTCOME_SCHEMA: dict[str, Any] = {
     "type": "object",
     "description": "A FHIR OperationOutcome: one issue per problem.",
     "properties": {
@@ -320,7 +320,7 @@ def _scoped_or_404(queryset: QuerySet[Any], request: Request, **lookup: Any) -> 
     return found
 
 
-FHIR_READ = {"tags": ["fhir"]}
+FHIR_TAGS = ["fhir"]
 
 
 @extend_schema(
@@ -334,7 +334,7 @@ FHIR_READ = {"tags": ["fhir"]}
         )
     ],
     responses={(200, fhir_exchange.FHIR_JSON): fhir_resource_schema("Questionnaire")},
-    **FHIR_READ,
+    tags=FHIR_TAGS,
 )
 class FhirQuestionnaireApi(FhirView):
     def get(self, request: Request, instrument_id: str) -> Response:
@@ -354,7 +354,7 @@ class FhirQuestionnaireApi(FhirView):
 @extend_schema(
     summary="An intake as a FHIR QuestionnaireResponse",
     responses={(200, fhir_exchange.FHIR_JSON): fhir_resource_schema("QuestionnaireResponse")},
-    **FHIR_READ,
+    tags=FHIR_TAGS,
 )
 class FhirQuestionnaireResponseApi(FhirView):
     def get(self, request: Request, pk: int) -> Response:
@@ -374,7 +374,7 @@ class FhirQuestionnaireResponseApi(FhirView):
     ),
     request={fhir_exchange.FHIR_JSON: fhir_resource_schema("QuestionnaireResponse")},
     responses={(201, fhir_exchange.FHIR_JSON): fhir_resource_schema("QuestionnaireResponse")},
-    **FHIR_READ,
+    tags=FHIR_TAGS,
 )
 class FhirQuestionnaireResponseCreateApi(IdempotentCreateMixin, FhirView):
     def create(self, request: Request) -> Response:
@@ -438,7 +438,7 @@ def _pydantic_problems(error: PydanticValidationError) -> dict[str, list[str]]:
     summary="A domain score of a screening as a FHIR Observation",
     description="The id is `<screening id>-<domain>`, e.g. `12-bloating`.",
     responses={(200, fhir_exchange.FHIR_JSON): fhir_resource_schema("Observation")},
-    **FHIR_READ,
+    tags=FHIR_TAGS,
 )
 class FhirObservationApi(FhirView):
     def get(self, request: Request, observation_id: str) -> Response:
@@ -460,7 +460,7 @@ class FhirObservationApi(FhirView):
     description="Its predictions are the possible patterns; its basis is the "
     "QuestionnaireResponse and the domain-score Observations.",
     responses={(200, fhir_exchange.FHIR_JSON): fhir_resource_schema("RiskAssessment")},
-    **FHIR_READ,
+    tags=FHIR_TAGS,
 )
 class FhirRiskAssessmentApi(FhirView):
     def get(self, request: Request, pk: int) -> Response:

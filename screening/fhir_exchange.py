@@ -380,7 +380,7 @@ def _collect(
                 fhir_item.get("item") or [], instrument, answers, problems, path=f"{where}.item"
             )
             continue
-        item = instrument.items.get(link_id)
+        item = instrument.items.get(str(link_id))
         if item is None:
             problems.append((str(link_id), "no such item in this questionnaire"))
             continue

@@ -339,9 +339,13 @@ def item_definition(item: Item) -> dict[str, Any]:
     }
 
 
+# Fields named like attributes of DRF's Field (label, help, required) are fine at run time: the
+# serializer's metaclass takes declared fields off the class. Only the type checker objects.
+
+
 class ChoiceDefinitionSerializer(serializers.Serializer):
     code = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]
 
 
 class ScaleDefinitionSerializer(serializers.Serializer):
@@ -360,10 +364,10 @@ class ItemDefinitionSerializer(serializers.Serializer):
     type = serializers.ChoiceField(
         choices=["scale", "integer", "boolean", "choice", "multi_choice", "text", "food_list"]
     )
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]
     short_label = serializers.CharField()
     help = serializers.CharField(allow_blank=True)
-    required = serializers.BooleanField()
+    required = serializers.BooleanField()  # type: ignore[assignment]
     scale = ScaleDefinitionSerializer(allow_null=True)
     minimum = serializers.IntegerField(allow_null=True)
     maximum = serializers.JSONField(
