@@ -217,3 +217,29 @@ def test_the_schema_documents_the_error_format_on_every_operation(writer: APICli
                     assert code in responses, (method, path, code)
             assert operation["security"] == [{"clientToken": []}, {"staffSession": []}]
     assert set(schema["components"]["schemas"]["Error"]["properties"]) == ERROR_KEYS
+
+
+def test_every_api_view_denies_by_default() -> None:
+    from django.urls import URLPattern, get_resolver
+    from rest_framework.permissions import AllowAny
+
+    from clinic.authentication import ApiClientAuthentication, StaffSessionAuthentication
+    from clinic.permissions import ClinicPermission
+
+    checked = 0
+    for pattern in get_resolver("clinic.api_urls").url_patterns:
+        assert isinstance(pattern, URLPattern)
+        view_class = getattr(pattern.callback, "cls", None)
+        if view_class is None:  # the JSON 404 answers for unknown paths
+            continue
+        # What the view runs with: as_view() arguments over its class attributes.
+        effective = {**vars(view_class), **pattern.callback.initkwargs}
+        permissions = effective.get("permission_classes", view_class.permission_classes)
+        authentication = effective.get("authentication_classes", view_class.authentication_classes)
+        assert ClinicPermission in permissions and AllowAny not in permissions, pattern
+        assert list(authentication) == [
+            ApiClientAuthentication,
+            StaffSessionAuthentication,
+        ], pattern
+        checked += 1
+    assert checked >= 20

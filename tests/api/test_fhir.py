@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from fhir.resources.R4B.observation import Observation
+from fhir.resources.R4B.operationoutcome import OperationOutcome
 from fhir.resources.R4B.questionnaire import Questionnaire
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 from fhir.resources.R4B.riskassessment import RiskAssessment
@@ -172,7 +173,7 @@ def test_a_response_with_bad_answers_is_refused_naming_the_item(
     response = post_fhir(writer, resource)
     assert response.status_code == 400
     outcome = response.json()
-    assert outcome["resourceType"] == "OperationOutcome"
+    OperationOutcome.model_validate(outcome)
     assert [issue["expression"] for issue in outcome["issue"]] == [["bloating.frequency"]]
     assert Intake.objects.count() == before
 
@@ -195,6 +196,7 @@ def test_unusable_responses_are_refused_with_an_operation_outcome(
     before = Intake.objects.count()
     response = post_fhir(writer, resource)
     assert response.status_code == 400, response.content
+    OperationOutcome.model_validate(response.json())
     issues = response.json()["issue"]
     assert any(where in (issue.get("expression") or [""])[0] for issue in issues), issues
     assert Intake.objects.count() == before
