@@ -60,11 +60,10 @@ from reports.context import EarlierScreening, ReportPatient, report_context  # n
 from reports.models import Report  # noqa: E402
 from reports.selectors import report_context_for  # noqa: E402
 from reports.services import report_publish  # noqa: E402
-from screening.documents import document_sha256, result_json  # noqa: E402
 from screening.instruments import get_instrument  # noqa: E402
-from screening.models import Intake, Screening  # noqa: E402
 from screening.samples import random_document, sample_document  # noqa: E402
 from screening.scoring import score_intake  # noqa: E402
+from screening.services import intake_build, screening_build  # noqa: E402
 
 INSTRUMENT = get_instrument("barrier-intake", 1)
 LATENCY_SAMPLES = 20
@@ -137,28 +136,11 @@ def full_document() -> dict[str, Any]:
 def store_screening(patient: Patient, document: dict[str, Any], notes: str = "") -> Report:
     result = score_intake(document, INSTRUMENT)
     with transaction.atomic():
-        intake = Intake.objects.create(
-            clinic=patient.clinic,
-            patient=patient,
-            instrument=document["instrument"],
-            version=document["version"],
-            document=document,
-            document_sha256=document_sha256(document),
-            completed_on=document["completed_on"],
-        )
-        screening = Screening.objects.create(
-            clinic=patient.clinic,
-            patient=patient,
-            intake=intake,
-            engine=result["engine"],
-            intake_sha256=intake.document_sha256,
-            result=result,
-            result_json=result_json(result),
-            completed_on=intake.completed_on,
-            overall=result["overall"],
-            refer_first=result["refer_first"],
-            practitioner_notes=notes,
-        )
+        intake = intake_build(patient=patient, document=document)
+        intake.save()
+        screening = screening_build(intake=intake, result=result)
+        screening.practitioner_notes = notes
+        screening.save()
     # The row as report_queue writes it, unpublished: the benchmark publishes when it starts
     # the clock.
     return Report.objects.create(

@@ -26,16 +26,7 @@ def intake_submit(
     Raises IntakeInvalid (naming every problem) and stores nothing when the document is bad.
     """
     instrument = ensure_valid(document, today=timezone.localdate())
-    intake = Intake(
-        clinic=patient.clinic,
-        patient=patient,
-        instrument=instrument.id,
-        version=instrument.version,
-        document=document,
-        document_sha256=document_sha256(document),
-        completed_on=document["completed_on"],
-        source=source,
-    )
+    intake = intake_build(patient=patient, document=document, source=source)
     intake.full_clean()
     intake.save()
     screening = screening_create(intake=intake, instrument=instrument)
@@ -44,10 +35,26 @@ def intake_submit(
     return screening
 
 
-def screening_create(*, intake: Intake, instrument: Instrument) -> Screening:
-    """Score a stored intake with its instrument's engine and store the result."""
-    result = score_intake(intake.document, instrument)
-    screening = Screening(
+def intake_build(
+    *, patient: Patient, document: dict[str, Any], source: str = Intake.Source.API
+) -> Intake:
+    """The unsaved row of a (validated) intake document."""
+    return Intake(
+        clinic_id=patient.clinic_id,
+        patient=patient,
+        instrument=document["instrument"],
+        version=document["version"],
+        document=document,
+        document_sha256=document_sha256(document),
+        completed_on=document["completed_on"],
+        source=source,
+    )
+
+
+def screening_build(*, intake: Intake, result: dict[str, Any]) -> Screening:
+    """The unsaved row of a result document, with the columns lists filter on copied from it."""
+    codes = [pattern["code"] for pattern in result["patterns"]]
+    return Screening(
         clinic_id=intake.clinic_id,
         patient_id=intake.patient_id,
         intake=intake,
@@ -58,10 +65,13 @@ def screening_create(*, intake: Intake, instrument: Instrument) -> Screening:
         completed_on=intake.completed_on,
         overall=result["overall"],
         refer_first=result["refer_first"],
-        pattern_codes="," + ",".join(p["code"] for p in result["patterns"]) + ","
-        if result["patterns"]
-        else "",
+        pattern_codes=f",{','.join(codes)}," if codes else "",
     )
+
+
+def screening_create(*, intake: Intake, instrument: Instrument) -> Screening:
+    """Score a stored intake with its instrument's engine and store the result."""
+    screening = screening_build(intake=intake, result=score_intake(intake.document, instrument))
     screening.full_clean()
     screening.save()
     # Recorded in this transaction (the outbox), delivered by the worker after the commit.

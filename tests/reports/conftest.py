@@ -16,8 +16,8 @@ from clinic.celery import app as celery_app
 from clinic.models import Patient
 from reports.models import Report
 from reports.services import report_queue
-from screening.documents import document_sha256, result_json
-from screening.models import Intake, Screening
+from screening.models import Screening
+from screening.services import intake_build, screening_build
 from tests.reports.builders import busy_result, full_document
 
 MakeScreening = Callable[..., Screening]
@@ -48,27 +48,10 @@ def make_screening(patient: Patient) -> MakeScreening:
         document = document or full_document()
         result = result or busy_result()
         with transaction.atomic():
-            intake = Intake.objects.create(
-                clinic=owner.clinic,
-                patient=owner,
-                instrument=document["instrument"],
-                version=document["version"],
-                document=document,
-                document_sha256=document_sha256(document),
-                completed_on=document["completed_on"],
-            )
-            screening = Screening.objects.create(
-                clinic=owner.clinic,
-                patient=owner,
-                intake=intake,
-                engine=result["engine"],
-                intake_sha256=intake.document_sha256,
-                result=result,
-                result_json=result_json(result),
-                completed_on=intake.completed_on,
-                overall=result["overall"],
-                refer_first=result["refer_first"],
-            )
+            intake = intake_build(patient=owner, document=document)
+            intake.save()
+            screening = screening_build(intake=intake, result=result)
+            screening.save()
             report_queue(screening=screening)
         return screening
 
