@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from clinic.models import AuditEvent
 from clinic.services import audit_record
+from clinic.webhooks import report_ready_emit
 from reports import constants
 from reports.models import Report, reports_storage
 from reports.selectors import report_context_for
@@ -160,26 +161,30 @@ def report_store(*, report: Report, content: bytes) -> str:
 def report_finish(
     *, report: Report, attempt: int, name: str, content: bytes, page_count: int, render_ms: int = 0
 ) -> Report:
-    finished = Report.objects.filter(
-        pk=report.pk, status=Report.Status.RENDERING, attempts=attempt
-    ).update(
-        status=Report.Status.READY,
-        file=name,
-        size=len(content),
-        sha256=hashlib.sha256(content).hexdigest(),
-        page_count=page_count,
-        last_error="",
-        finished_at=timezone.now(),
-    )
-    report.refresh_from_db()
-    if finished:
-        audit_record(
-            clinic=report.clinic_id,
-            action=AuditEvent.Action.CREATE,
-            object_type="report",
-            object_id=report.pk,
-            detail=f"rendered, attempt {attempt}",
+    with transaction.atomic():
+        finished = Report.objects.filter(
+            pk=report.pk, status=Report.Status.RENDERING, attempts=attempt
+        ).update(
+            status=Report.Status.READY,
+            file=name,
+            size=len(content),
+            sha256=hashlib.sha256(content).hexdigest(),
+            page_count=page_count,
+            last_error="",
+            finished_at=timezone.now(),
         )
+        report.refresh_from_db()
+        if finished:
+            audit_record(
+                clinic=report.clinic_id,
+                action=AuditEvent.Action.CREATE,
+                object_type="report",
+                object_id=report.pk,
+                detail=f"rendered, attempt {attempt}",
+            )
+            # Announced with the status change; the webhook sweep catches up on any missed.
+            report_ready_emit(report=report)
+    if finished:
         logger.info(
             "report %s ready (attempt %s, %s bytes, %s pages, rendered in %s ms)",
             report.pk,

@@ -23,6 +23,7 @@ from rest_framework.test import APIClient
 from clinic import tasks, webhooks
 from clinic.models import Clinic, Patient, WebhookDelivery, WebhookEndpoint
 from reports.models import Report
+from reports.services import report_finish
 from screening.samples import sample_document
 from screening.services import intake_submit
 from tests.api.webhook_receiver import webhook_receiver
@@ -370,3 +371,20 @@ def test_the_worker_delivers_a_screening_created_event(
             break
         time.sleep(0.1)
     assert delivery.status == WebhookDelivery.Status.DELIVERED
+
+
+def test_a_finished_render_announces_report_ready_at_once(
+    clinic_a: Clinic, patient: Patient
+) -> None:
+    # given an endpoint for report.ready and a report being rendered
+    endpoint = endpoint_for(clinic_a, "https://hooks.example.org/a", ["report.ready"])
+    screening = intake_submit(patient=patient, document=sample_document())
+    report = Report.objects.get(screening=screening)
+    Report.objects.filter(pk=report.pk).update(status=Report.Status.RENDERING, attempts=1)
+    # when the render finishes
+    report_finish(report=report, attempt=1, name="r.pdf", content=b"%PDF", page_count=1)
+    # then the event is recorded with the status change, and the sweep adds nothing
+    [delivery] = endpoint.deliveries.all()
+    assert delivery.event_type == "report.ready"
+    assert json.loads(delivery.payload)["data"]["report"] == report.pk
+    assert webhooks.report_ready_events_catch_up() == 0
