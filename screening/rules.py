@@ -10,7 +10,9 @@ Evidence = dict[str, Any]  # {"item": item id, "answer": the answer that counted
 
 
 class Rule(Protocol):
-    def evidence(self, answers: Mapping[str, Any], context: Mapping[str, Any]) -> list[Evidence] | None:
+    def evidence(
+        self, answers: Mapping[str, Any], context: Mapping[str, Any]
+    ) -> list[Evidence] | None:
         """The evidence when the rule holds, else None. `context` holds derived facts."""
         ...
 
@@ -24,7 +26,9 @@ class AtLeast:
     item: str
     threshold: int
 
-    def evidence(self, answers: Mapping[str, Any], context: Mapping[str, Any]) -> list[Evidence] | None:
+    def evidence(
+        self, answers: Mapping[str, Any], context: Mapping[str, Any]
+    ) -> list[Evidence] | None:
         answer = answers.get(self.item)
         if answer is None or answer < self.threshold:
             return None
@@ -41,7 +45,9 @@ class IncludesAny:
     item: str
     codes: tuple[str, ...]
 
-    def evidence(self, answers: Mapping[str, Any], context: Mapping[str, Any]) -> list[Evidence] | None:
+    def evidence(
+        self, answers: Mapping[str, Any], context: Mapping[str, Any]
+    ) -> list[Evidence] | None:
         answer = answers.get(self.item) or []
         matched = [code for code in answer if code in self.codes]
         if not matched:
@@ -56,7 +62,9 @@ class IncludesAny:
 class AnyOf:
     rules: tuple[Rule, ...]
 
-    def evidence(self, answers: Mapping[str, Any], context: Mapping[str, Any]) -> list[Evidence] | None:
+    def evidence(
+        self, answers: Mapping[str, Any], context: Mapping[str, Any]
+    ) -> list[Evidence] | None:
         found: list[Evidence] | None = None
         for rule in self.rules:
             part = rule.evidence(answers, context)
@@ -72,7 +80,9 @@ class AnyOf:
 class AllOf:
     rules: tuple[Rule, ...]
 
-    def evidence(self, answers: Mapping[str, Any], context: Mapping[str, Any]) -> list[Evidence] | None:
+    def evidence(
+        self, answers: Mapping[str, Any], context: Mapping[str, Any]
+    ) -> list[Evidence] | None:
         found: list[Evidence] = []
         for rule in self.rules:
             part = rule.evidence(answers, context)
@@ -105,7 +115,9 @@ class ProgressiveSensitivities:
     min_foods: int
     min_recent: int
 
-    def evidence(self, answers: Mapping[str, Any], context: Mapping[str, Any]) -> list[Evidence] | None:
+    def evidence(
+        self, answers: Mapping[str, Any], context: Mapping[str, Any]
+    ) -> list[Evidence] | None:
         foods = answers.get(self.foods_item) or []
         recent = context["recent_foods"]
         if len(foods) < self.min_foods or len(recent) < self.min_recent:

@@ -19,7 +19,9 @@ def get_instrument(instrument_id: str, version: int) -> Instrument:
     try:
         return INSTRUMENTS[(instrument_id, version)]
     except KeyError:
-        raise UnknownInstrument(f"unknown instrument {instrument_id!r} version {version!r}") from None
+        raise UnknownInstrument(
+            f"unknown instrument {instrument_id!r} version {version!r}"
+        ) from None
 
 
 def latest_instrument(instrument_id: str) -> Instrument:
