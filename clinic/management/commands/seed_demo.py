@@ -235,7 +235,7 @@ class Command(BaseCommand):
         user.save()
         user.user_permissions.add(*practitioner_permissions())
         self.report(f"user {USERNAME!r}", created)
-        self.stdout.write(f"  sign in at /admin/ as username: {USERNAME}")
+        self.stdout.write(f"  sign in at /dashboard/ (or /admin/) as username: {USERNAME}")
         if password:
             self.stdout.write(f"  password: {password}")
         else:
