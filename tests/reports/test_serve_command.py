@@ -19,9 +19,16 @@ class Recorder:
 
     def run(self, command: list[str], *, env: dict[str, str], **kwargs: Any) -> Any:
         self.runs.append((command, env))
-        return subprocess.CompletedProcess(command, 0)
+
+        class FakeServer:
+            def wait(self, timeout: float | None = None) -> int:
+                return 0
+
+        return FakeServer()
 
     def popen(self, command: list[str], **kwargs: Any) -> Any:
+        if "runserver" in command:
+            return self.run(command, **kwargs)
         self.workers.append(command)
         recorder = self
 
@@ -41,7 +48,6 @@ class Recorder:
 @pytest.fixture
 def recorder(monkeypatch: pytest.MonkeyPatch) -> Recorder:
     recorder = Recorder()
-    monkeypatch.setattr(serve_with_worker.subprocess, "run", recorder.run)
     monkeypatch.setattr(serve_with_worker.subprocess, "Popen", recorder.popen)
     return recorder
 
@@ -79,3 +85,44 @@ def test_the_probe_finds_no_redis_on_a_closed_port() -> None:
 
 def test_the_log_never_shows_the_broker_password() -> None:
     assert serve_with_worker.redacted("redis://:s3cret@redis:6379/0") == "redis://redis:6379/0"
+
+
+def test_a_sigterm_stops_the_server_it_started(tmp_path: Any) -> None:
+    """No orphaned development server after a supervisor (or `kill`) stops the command."""
+    import os
+    import signal
+    import socket
+    import sys
+    import time
+    from pathlib import Path
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    root = Path(__file__).resolve().parents[2]
+    env = {
+        **os.environ,
+        "DEBUG": "true",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        # A broker that does not answer: no worker, eager mode, nothing else to clean up.
+        "REDIS_URL": "redis://127.0.0.1:1/0",
+    }
+    command = [sys.executable, "manage.py", "serve_with_worker", f"127.0.0.1:{port}"]
+    parent = subprocess.Popen(command, cwd=root, env=env, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            with socket.socket() as client:
+                if client.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.2)
+        else:
+            pytest.fail("the development server did not start")
+        parent.send_signal(signal.SIGTERM)
+        parent.wait(timeout=20)
+        time.sleep(0.5)
+        with socket.socket() as client:
+            assert client.connect_ex(("127.0.0.1", port)) != 0, "the server outlived the command"
+    finally:
+        if parent.poll() is None:
+            parent.kill()

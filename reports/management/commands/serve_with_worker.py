@@ -41,6 +41,10 @@ def redacted(url: str) -> str:
     return f"{scheme}://{rest.rpartition('@')[2]}"
 
 
+def stop_on_signal(signum: int, frame: Any) -> None:
+    raise SystemExit(128 + signum)
+
+
 class Command(BaseCommand):
     help = "Run the development server, with a report worker when Redis is reachable."
     requires_system_checks: list[str] = []
@@ -63,20 +67,25 @@ class Command(BaseCommand):
                 "reports render during the request. Start Redis and restart to use a worker.",
                 redacted(broker),
             )
+        # A SIGTERM (a supervisor, `kill`) stops the server and the worker too, like Ctrl-C.
+        previous = signal.signal(signal.SIGTERM, stop_on_signal)
+        server = subprocess.Popen(
+            [sys.executable, "manage.py", "runserver", options["addrport"]],
+            cwd=settings.BASE_DIR,
+            env=env,
+        )
+        returncode: int | None = None
         try:
-            server = subprocess.run(
-                [sys.executable, "manage.py", "runserver", options["addrport"]],
-                cwd=settings.BASE_DIR,
-                env=env,
-                check=False,
-            )
-        except KeyboardInterrupt:
-            server = None
+            returncode = server.wait()
+        except (KeyboardInterrupt, SystemExit):
+            server.terminate()
+            server.wait(timeout=10)
         finally:
+            signal.signal(signal.SIGTERM, previous)
             if worker is not None:
                 self.stop_worker(worker)
-        if server is not None and server.returncode:
-            sys.exit(server.returncode)
+        if returncode:
+            sys.exit(returncode)
 
     def start_worker(self, env: dict[str, str], *, concurrency: int) -> subprocess.Popen[bytes]:
         schedule = settings.BASE_DIR / "var" / "celerybeat-schedule"
