@@ -41,17 +41,27 @@ SWEEP_BATCH = 500
 PUBLISH_GRACE = timedelta(seconds=10)
 
 
-def report_queue(*, screening: Screening) -> Report:
+def report_queue(*, screening: Screening, screening_is_new: bool = False) -> Report:
     """The screening's report for the current template, created in the caller's transaction.
 
     The render task is published only after the commit, and a failure to publish is logged,
     never raised: the row is the outbox, and the sweep publishes what was not sent.
+    `screening_is_new`: the screening was created in this transaction, so it has no report
+    yet; the row is inserted without looking first (and without the savepoint
+    `get_or_create` takes), the unique constraint still refusing a second one.
     """
-    report, _ = Report.objects.get_or_create(
-        screening=screening,
-        template_version=constants.TEMPLATE_VERSION,
-        defaults={"clinic_id": screening.clinic_id},
-    )
+    if screening_is_new:
+        report = Report.objects.create(
+            clinic_id=screening.clinic_id,
+            screening=screening,
+            template_version=constants.TEMPLATE_VERSION,
+        )
+    else:
+        report, _ = Report.objects.get_or_create(
+            screening=screening,
+            template_version=constants.TEMPLATE_VERSION,
+            defaults={"clinic_id": screening.clinic_id},
+        )
     transaction.on_commit(partial(report_publish, report_id=report.pk))
     return report
 

@@ -16,8 +16,12 @@ from screening.models import Intake, Screening
 from screening.scoring import score_intake
 from screening.validation import ensure_valid
 
+# Relations copied from rows already loaded from the database (the clinic-scoped patient, the
+# stored intake): model validation would query each one's existence again, and the database's
+# foreign keys refuse a missing row anyway.
+STORED_RELATIONS = ["clinic", "patient", "intake"]
 
-@transaction.atomic
+
 def intake_submit(
     *, patient: Patient, document: dict[str, Any], source: str = Intake.Source.API
 ) -> Screening:
@@ -25,13 +29,19 @@ def intake_submit(
 
     Raises IntakeInvalid (naming every problem) and stores nothing when the document is bad.
     """
+    # Validated before the transaction: it reads no rows, and an invalid document then leaves
+    # a caller's transaction untouched.
     instrument = ensure_valid(document, today=timezone.localdate())
-    intake = intake_build(patient=patient, document=document, source=source)
-    intake.full_clean()
-    intake.save()
-    screening = screening_create(intake=intake, instrument=instrument)
-    # The report row commits with the screening (the outbox); its task is published after.
-    report_queue(screening=screening)
+    # Within a caller's transaction (the API's, which adds the audit row), no savepoint: any
+    # failure here fails the caller's transaction as a whole, and a savepoint costs two round
+    # trips.
+    with transaction.atomic(savepoint=False):
+        intake = intake_build(patient=patient, document=document, source=source)
+        intake.full_clean(exclude=STORED_RELATIONS)
+        intake.save()
+        screening = screening_create(intake=intake, instrument=instrument, intake_is_new=True)
+        # The report row commits with the screening (the outbox); its task is published after.
+        report_queue(screening=screening, screening_is_new=True)
     return screening
 
 
@@ -69,10 +79,19 @@ def screening_build(*, intake: Intake, result: dict[str, Any]) -> Screening:
     )
 
 
-def screening_create(*, intake: Intake, instrument: Instrument) -> Screening:
-    """Score a stored intake with its instrument's engine and store the result."""
+def screening_create(
+    *, intake: Intake, instrument: Instrument, intake_is_new: bool = False
+) -> Screening:
+    """Score a stored intake with its instrument's engine and store the result.
+
+    Refused (ValidationError) when this engine scored the intake already. `intake_is_new`: the
+    intake was stored in this transaction, so no screening of it can exist yet and that check
+    is skipped (the unique constraint in the database still stands).
+    """
     screening = screening_build(intake=intake, result=score_intake(intake.document, instrument))
-    screening.full_clean()
+    screening.full_clean(exclude=STORED_RELATIONS, validate_constraints=False)
+    if not intake_is_new:
+        screening.validate_constraints()
     screening.save()
     # Recorded in this transaction (the outbox), delivered by the worker after the commit.
     screening_created_emit(screening=screening)
