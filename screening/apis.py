@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
@@ -79,12 +80,14 @@ class IntakeListApi(IdempotentCreateMixin, ClinicAPIView, generics.ListAPIView):
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         incoming = IntakeCreateSerializer(data=request.data, context={"request": request})
         incoming.is_valid(raise_exception=True)
-        screening = intake_submit(
-            patient=incoming.validated_data["patient"],
-            document=incoming.validated_data["document"],
-            source=Intake.Source.API,
-        )
-        audit_reads(self.principal, AuditEvent.Action.CREATE, "intake", [screening.intake_id])
+        # The intake and the audit event of its creation commit together, in one commit.
+        with transaction.atomic():
+            screening = intake_submit(
+                patient=incoming.validated_data["patient"],
+                document=incoming.validated_data["document"],
+                source=Intake.Source.API,
+            )
+            audit_reads(self.principal, AuditEvent.Action.CREATE, "intake", [screening.intake_id])
         return screening_response(screening, request, status=status.HTTP_201_CREATED)
 
 
@@ -399,9 +402,10 @@ class FhirQuestionnaireResponseCreateApi(IdempotentCreateMixin, FhirView):
             raise exceptions.ValidationError(
                 {where: [message] for where, message in error.problems}
             ) from None
-        screening = intake_submit(patient=patient, document=document, source=Intake.Source.FHIR)
-        intake = screening.intake
-        self.audit(AuditEvent.Action.CREATE, "intake", intake.pk)
+        with transaction.atomic():
+            screening = intake_submit(patient=patient, document=document, source=Intake.Source.FHIR)
+            intake = screening.intake
+            self.audit(AuditEvent.Action.CREATE, "intake", intake.pk)
         links = LinkTemplates.for_request(request)
         headers = {
             "Location": links.questionnaire_response.format(intake.pk),
