@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Any
 
-from django.db import transaction
-from django.db.models import QuerySet
+from django.db import connections, router, transaction
+from django.db.models import Field, QuerySet
+from django.db.models.expressions import Col
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 from pydantic import ValidationError as PydanticValidationError
@@ -14,7 +18,13 @@ from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from clinic.apis import ClinicAPIView, IdempotentCreateMixin, PlainAPIView, audit_reads
+from clinic.apis import (
+    PAGINATION_PARAMETERS,
+    ClinicAPIView,
+    IdempotentCreateMixin,
+    PlainAPIView,
+    audit_reads,
+)
 from clinic.models import AuditEvent, Patient
 from clinic.permissions import clinic_scoped, request_principal
 from clinic.serializers import ApiJSONRenderer, RawJSON
@@ -136,7 +146,11 @@ class ScreeningListApi(ClinicAPIView, generics.ListAPIView):
         return Screening.objects.all()
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        rows = self.filter_queryset(self.get_queryset()).values(*SCREENING_ROW_FIELDS)
+        rows: Any
+        if set(request.query_params) - PAGINATION_PARAMETERS:
+            rows = self.filter_queryset(self.get_queryset()).values(*SCREENING_ROW_FIELDS)
+        else:
+            rows = ClinicScreeningRows(clinic_id=self.principal.clinic_id)
         page = self.paginate_queryset(rows)
         assert page is not None and self.paginator is not None
         self.audit(AuditEvent.Action.LIST, (row["id"] for row in page))
@@ -144,6 +158,96 @@ class ScreeningListApi(ClinicAPIView, generics.ListAPIView):
         return self.paginator.get_raw_paginated_response(  # type: ignore[attr-defined]
             [screening_json(row, links) for row in page]
         )
+
+
+@dataclass(frozen=True)
+class ClinicScreeningRows:
+    """A clinic's screening rows, newest first, as the cursor paginator reads them.
+
+    The unfiltered list, the API's most frequent read, in one prepared statement: building the
+    same query with the ORM and turning its rows into dicts cost more than running it. It
+    answers the three calls `CursorPagination.paginate_queryset` makes of a queryset: `order_by`
+    on the id, `filter` before or after a cursor's position, and one slice. Rows are dicts of
+    SCREENING_ROW_FIELDS, converted as the ORM converts them; the clinic is the caller's.
+    """
+
+    clinic_id: int
+    descending: bool = True
+    comparison: str = ""  # "<" or ">" against `position`, or "" from the start
+    position: int = 0
+
+    def order_by(self, *ordering: str) -> ClinicScreeningRows:
+        if ordering not in (("-id",), ("id",)):
+            raise ValueError(f"screening rows are ordered by id, not {ordering}")
+        return replace(self, descending=ordering[0].startswith("-"))
+
+    def filter(self, **lookup: Any) -> ClinicScreeningRows:
+        ((name, value),) = lookup.items()
+        comparison = {"id__lt": "<", "id__gt": ">"}[name]
+        text = str(value)
+        if not text.isdigit() or int(text) >= 2**63:
+            raise exceptions.NotFound("Invalid cursor")
+        return replace(self, comparison=comparison, position=int(text))
+
+    def __getitem__(self, window: slice) -> list[dict[str, Any]]:
+        offset, stop = window.start or 0, window.stop
+        connection = connections[router.db_for_read(Screening)]
+        sql = _screening_rows_sql(connection.alias, self.comparison, self.descending)
+        params = [self.clinic_id, *([self.position] if self.comparison else []), stop - offset]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*params, offset])
+            rows = cursor.fetchall()
+        converters = _screening_row_converters(connection.alias)
+        return [
+            dict(zip(SCREENING_ROW_FIELDS, _converted(row, converters, connection), strict=True))
+            for row in rows
+        ]
+
+
+@lru_cache(maxsize=16)
+def _screening_rows_sql(alias: str, comparison: str, descending: bool) -> str:
+    quote = connections[alias].ops.quote_name
+    meta = Screening._meta
+    columns = ", ".join(quote(str(_row_field(name).column)) for name in SCREENING_ROW_FIELDS)
+    clinic, pk = quote(str(_row_field("clinic_id").column)), quote(str(_row_field("id").column))
+    after = f" AND {pk} {comparison} %s" if comparison else ""
+    return (
+        f"SELECT {columns} FROM {quote(meta.db_table)} WHERE {clinic} = %s{after} "
+        f"ORDER BY {pk} {'DESC' if descending else 'ASC'} LIMIT %s OFFSET %s"
+    )
+
+
+def _row_field(name: str) -> Field[Any, Any]:
+    field = Screening._meta.get_field(name)
+    assert isinstance(field, Field)
+    return field
+
+
+Converters = list[tuple[int, Col, list[Callable[..., Any]]]]
+
+
+@lru_cache(maxsize=4)
+def _screening_row_converters(alias: str) -> Converters:
+    """The database's and the fields' value converters per column (none on PostgreSQL)."""
+    connection = connections[alias]
+    converters = []
+    for index, name in enumerate(SCREENING_ROW_FIELDS):
+        field = _row_field(name)
+        column = field.get_col(Screening._meta.db_table)
+        found = connection.ops.get_db_converters(column) + field.get_db_converters(connection)
+        if found:
+            converters.append((index, column, found))
+    return converters
+
+
+def _converted(row: tuple[Any, ...], converters: Converters, connection: Any) -> tuple[Any, ...]:
+    if not converters:
+        return row
+    values = list(row)
+    for index, column, functions in converters:
+        for function in functions:
+            values[index] = function(values[index], column, connection)
+    return tuple(values)
 
 
 @extend_schema(
