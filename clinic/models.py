@@ -209,7 +209,12 @@ class WebhookEndpoint(models.Model):
         return f"{self.url} ({self.clinic})"
 
     def wants(self, event_type: str) -> bool:
-        return self.is_active and (not self.events or event_type in self.events)
+        return self.is_active and self.subscribed(self.events, event_type)
+
+    @staticmethod
+    def subscribed(events: list[str], event_type: str) -> bool:
+        """Whether a subscription to `events` (empty: all) includes `event_type`."""
+        return not events or event_type in events
 
 
 class WebhookDelivery(models.Model):

@@ -18,6 +18,7 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.relations import PrimaryKeyRelatedField
 from rest_framework.request import Request
 
+from clinic.db import row_in_clinic
 from clinic.models import ApiClient, Clinic, User
 
 
@@ -160,9 +161,9 @@ class ClinicScopedPrimaryKeyField(PrimaryKeyRelatedField):
         request = self.context.get("request")
         if request is None:
             return self.scoped_model._default_manager.none()
-        # With the clinic: the services that receive the row read it.
-        rows = self.scoped_model._default_manager.select_related(self.clinic_field)
-        return clinic_scoped(rows, request, field=self.clinic_field)
+        return clinic_scoped(
+            self.scoped_model._default_manager.all(), request, field=self.clinic_field
+        )
 
     def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, bool) or not isinstance(data, int | str):
@@ -173,7 +174,15 @@ class ClinicScopedPrimaryKeyField(PrimaryKeyRelatedField):
             self.fail("incorrect_type", data_type=type(data).__name__)
         if pk < 1 or pk > 2**63 - 1:
             raise exceptions.NotFound(f"No {self.scoped_model._meta.verbose_name} with this id.")
-        found = self.get_queryset().filter(pk=pk).first()
+        request = self.context.get("request")
+        principal = None if request is None else principal_of(request)
+        found = None
+        if principal is not None:
+            # The same scoping as `get_queryset`, in one cached statement: it runs on every
+            # write that names a patient.
+            found = row_in_clinic(
+                self.scoped_model, pk, clinic_id=principal.clinic_id, clinic_field=self.clinic_field
+            )
         if found is None:
             raise exceptions.NotFound(f"No {self.scoped_model._meta.verbose_name} with this id.")
         return found

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db import connections, router, transaction
+from django.db import transaction
 from django.utils import timezone
 
+from clinic.db import row_insert
 from clinic.models import (
     ApiClient,
     AuditEvent,
@@ -34,49 +34,20 @@ def audit_record(
 ) -> AuditEvent:
     """Record one read or write of patient data. Callers pass ids, never patient data.
 
-    Written with one prepared INSERT rather than `Model.save()`: every API read pays for it,
-    and the ORM's save machinery cost more than the insert itself. The values go through each
-    field's own database preparation, as `save()` would; the model has no signal receivers.
+    Every API read pays for this row: it goes in with `row_insert`'s cached statement.
     """
-    clinic_id = clinic if isinstance(clinic, int) else clinic.pk
-    event = AuditEvent(
-        clinic_id=clinic_id,
-        action=action,
-        object_type=object_type,
-        object_id=str(object_id),
-        user=user if user is not None and user.is_authenticated else None,
-        api_client=api_client,
-        at=timezone.now(),
-        detail=detail[:200],
+    return row_insert(
+        AuditEvent(
+            clinic_id=clinic if isinstance(clinic, int) else clinic.pk,
+            action=action,
+            object_type=object_type,
+            object_id=str(object_id),
+            user=user if user is not None and user.is_authenticated else None,
+            api_client=api_client,
+            at=timezone.now(),
+            detail=detail[:200],
+        )
     )
-    connection = connections[router.db_for_write(AuditEvent)]
-    sql, returns_id = _audit_insert_sql(connection.alias)
-    values = [
-        field.get_db_prep_save(getattr(event, field.attname), connection) for field in _AUDIT_FIELDS
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, values)
-        event.pk = cursor.fetchone()[0] if returns_id else cursor.lastrowid
-    event._state.adding = False
-    event._state.db = connection.alias
-    return event
-
-
-_AUDIT_FIELDS = [field for field in AuditEvent._meta.concrete_fields if not field.primary_key]
-
-
-@lru_cache(maxsize=4)
-def _audit_insert_sql(alias: str) -> tuple[str, bool]:
-    """The INSERT of an audit event for one database, and whether it returns the new id."""
-    connection = connections[alias]
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(str(field.column)) for field in _AUDIT_FIELDS)
-    placeholders = ", ".join(["%s"] * len(_AUDIT_FIELDS))
-    sql = f"INSERT INTO {quote(AuditEvent._meta.db_table)} ({columns}) VALUES ({placeholders})"
-    returns_id = connection.features.can_return_columns_from_insert
-    if returns_id:
-        sql += f" RETURNING {quote(str(AuditEvent._meta.pk.column))}"
-    return sql, returns_id
 
 
 def patient_create(*, clinic: Clinic, **fields: Any) -> Patient:

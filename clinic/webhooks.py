@@ -70,12 +70,18 @@ def webhook_event_emit(
 ) -> list[int]:
     """Record the event for every endpoint of the clinic that wants it, in the caller's
     transaction, and publish the deliveries after the commit. Returns the delivery ids."""
-    endpoints = [
-        endpoint
-        for endpoint in WebhookEndpoint.objects.filter(clinic_id=clinic_id, is_active=True)
-        if endpoint.wants(event_type)
+    # Ids and subscriptions only, unordered: asked on every intake, mostly of clinics without
+    # endpoints.
+    endpoint_ids = [
+        endpoint_id
+        for endpoint_id, events in WebhookEndpoint.objects.filter(
+            clinic_id=clinic_id, is_active=True
+        )
+        .order_by()
+        .values_list("pk", "events")
+        if WebhookEndpoint.subscribed(events, event_type)
     ]
-    if not endpoints:
+    if not endpoint_ids:
         return []
     event_id = event_id_for(event_type, subject_id)
     payload = json.dumps(
@@ -92,12 +98,12 @@ def webhook_event_emit(
         [
             WebhookDelivery(
                 clinic_id=clinic_id,
-                endpoint=endpoint,
+                endpoint_id=endpoint_id,
                 event_id=event_id,
                 event_type=event_type,
                 payload=payload,
             )
-            for endpoint in endpoints
+            for endpoint_id in endpoint_ids
         ],
         ignore_conflicts=True,  # emitted before: the first record stands
     )

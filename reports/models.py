@@ -44,7 +44,10 @@ class Report(models.Model):
     page_count = models.PositiveSmallIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     enqueued_at = models.DateTimeField(
-        null=True, blank=True, help_text="When the render task was last handed to the broker."
+        null=True,
+        blank=True,
+        help_text="When the render task was last handed to the broker (by the request that "
+        "queued it: at its commit); empty while it is still to be sent.",
     )
     started_at = models.DateTimeField(null=True, blank=True, help_text="The last claim.")
     finished_at = models.DateTimeField(null=True, blank=True)

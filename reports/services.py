@@ -22,6 +22,7 @@ from django.db import DatabaseError, InterfaceError, OperationalError, transacti
 from django.db.models import F, Q
 from django.utils import timezone
 
+from clinic.db import row_insert
 from clinic.models import AuditEvent
 from clinic.services import audit_record
 from clinic.webhooks import report_ready_emit
@@ -45,22 +46,28 @@ def report_queue(*, screening: Screening, screening_is_new: bool = False) -> Rep
     """The screening's report for the current template, created in the caller's transaction.
 
     The render task is published only after the commit, and a failure to publish is logged,
-    never raised: the row is the outbox, and the sweep publishes what was not sent.
+    never raised: the row is the outbox, and the sweep publishes what was not sent. The row
+    commits with `enqueued_at` set, as handed to this request's publish; a failed publish
+    clears it, so the next sweep sends it. Should the process die between the commit and the
+    publish, the sweep sends it once REPORTS_REQUEUE_AFTER has passed.
     `screening_is_new`: the screening was created in this transaction, so it has no report
     yet; the row is inserted without looking first (and without the savepoint
     `get_or_create` takes), the unique constraint still refusing a second one.
     """
     if screening_is_new:
-        report = Report.objects.create(
-            clinic_id=screening.clinic_id,
-            screening=screening,
-            template_version=constants.TEMPLATE_VERSION,
+        report = row_insert(
+            Report(
+                clinic_id=screening.clinic_id,
+                screening=screening,
+                template_version=constants.TEMPLATE_VERSION,
+                enqueued_at=timezone.now(),
+            )
         )
     else:
         report, _ = Report.objects.get_or_create(
             screening=screening,
             template_version=constants.TEMPLATE_VERSION,
-            defaults={"clinic_id": screening.clinic_id},
+            defaults={"clinic_id": screening.clinic_id, "enqueued_at": timezone.now()},
         )
     transaction.on_commit(partial(report_publish, report_id=report.pk))
     return report
@@ -79,7 +86,7 @@ def report_regenerate(*, screening: Screening) -> Report:
         status=Report.Status.QUEUED,
         attempts=0,
         last_error="",
-        enqueued_at=None,
+        enqueued_at=timezone.now(),
         started_at=None,
         finished_at=None,
     )
@@ -88,7 +95,8 @@ def report_regenerate(*, screening: Screening) -> Report:
 
 
 def report_publish(*, report_id: int) -> bool:
-    """Hand the render task to the broker: True when sent, False (logged) when not."""
+    """Hand the render task to the broker: True when sent. When not, the failure is logged
+    and the report is marked unsent (`enqueued_at` cleared) for the sweep: False."""
     from reports.tasks import report_render_task
 
     try:
@@ -99,9 +107,14 @@ def report_publish(*, report_id: int) -> bool:
             report_id,
             exc_info=True,
         )
+        reports_mark_unsent(report_ids=[report_id])
         return False
-    Report.objects.filter(pk=report_id).update(enqueued_at=timezone.now())
     return True
+
+
+def reports_mark_unsent(*, report_ids: list[int]) -> None:
+    """Queued reports whose task did not reach the broker: due at the next sweep."""
+    Report.objects.filter(pk__in=report_ids, status=Report.Status.QUEUED).update(enqueued_at=None)
 
 
 def report_render(*, report: Report) -> Report:
@@ -289,12 +302,18 @@ def reports_sweep(*, now: datetime | None = None) -> SweepOutcome:
     report_ids = list(due.order_by("created_at").values_list("pk", flat=True)[:SWEEP_BATCH])
     failed = report_give_up(report_ids=report_ids)
     published = unpublished = 0
-    for report_id in Report.objects.filter(
-        pk__in=report_ids, status=Report.Status.QUEUED
-    ).values_list("pk", flat=True):
+    to_publish = list(
+        Report.objects.filter(pk__in=report_ids, status=Report.Status.QUEUED).values_list(
+            "pk", flat=True
+        )
+    )
+    # Marked as handed over first, all in one statement; what cannot be sent is unmarked.
+    Report.objects.filter(pk__in=to_publish, status=Report.Status.QUEUED).update(enqueued_at=now)
+    for index, report_id in enumerate(to_publish):
         if not report_publish(report_id=report_id):
             # The broker is down: the next sweep tries again, no point waiting on each row.
-            unpublished = len(report_ids) - failed - published
+            reports_mark_unsent(report_ids=to_publish[index + 1 :])
+            unpublished = len(to_publish) - published
             break
         published += 1
     if requeued or published or failed or unpublished:

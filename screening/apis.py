@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
 from django.db import connections, router, transaction
 from django.db.models import Field, QuerySet
-from django.db.models.expressions import Col
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 from pydantic import ValidationError as PydanticValidationError
@@ -25,6 +23,7 @@ from clinic.apis import (
     PlainAPIView,
     audit_reads,
 )
+from clinic.db import Converters, column_converters, rows_converted
 from clinic.models import AuditEvent, Patient
 from clinic.permissions import clinic_scoped, request_principal
 from clinic.serializers import ApiJSONRenderer, RawJSON
@@ -199,8 +198,8 @@ class ClinicScreeningRows:
             rows = cursor.fetchall()
         converters = _screening_row_converters(connection.alias)
         return [
-            dict(zip(SCREENING_ROW_FIELDS, _converted(row, converters, connection), strict=True))
-            for row in rows
+            dict(zip(SCREENING_ROW_FIELDS, row, strict=True))
+            for row in rows_converted(rows, converters, connection)
         ]
 
 
@@ -223,31 +222,10 @@ def _row_field(name: str) -> Field[Any, Any]:
     return field
 
 
-Converters = list[tuple[int, Col, list[Callable[..., Any]]]]
-
-
 @lru_cache(maxsize=4)
 def _screening_row_converters(alias: str) -> Converters:
-    """The database's and the fields' value converters per column (none on PostgreSQL)."""
-    connection = connections[alias]
-    converters = []
-    for index, name in enumerate(SCREENING_ROW_FIELDS):
-        field = _row_field(name)
-        column = field.get_col(Screening._meta.db_table)
-        found = connection.ops.get_db_converters(column) + field.get_db_converters(connection)
-        if found:
-            converters.append((index, column, found))
-    return converters
-
-
-def _converted(row: tuple[Any, ...], converters: Converters, connection: Any) -> tuple[Any, ...]:
-    if not converters:
-        return row
-    values = list(row)
-    for index, column, functions in converters:
-        for function in functions:
-            values[index] = function(values[index], column, connection)
-    return tuple(values)
+    """The value converters of the list's columns (none on PostgreSQL)."""
+    return column_converters(Screening, [_row_field(name) for name in SCREENING_ROW_FIELDS], alias)
 
 
 @extend_schema(

@@ -7,6 +7,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from clinic.db import row_insert
 from clinic.models import Patient
 from clinic.webhooks import screening_created_emit
 from reports.services import report_queue
@@ -38,7 +39,7 @@ def intake_submit(
     with transaction.atomic(savepoint=False):
         intake = intake_build(patient=patient, document=document, source=source)
         intake.full_clean(exclude=STORED_RELATIONS)
-        intake.save()
+        row_insert(intake)
         screening = screening_create(intake=intake, instrument=instrument, intake_is_new=True)
         # The report row commits with the screening (the outbox); its task is published after.
         report_queue(screening=screening, screening_is_new=True)
@@ -92,7 +93,7 @@ def screening_create(
     screening.full_clean(exclude=STORED_RELATIONS, validate_constraints=False)
     if not intake_is_new:
         screening.validate_constraints()
-    screening.save()
+    row_insert(screening)
     # Recorded in this transaction (the outbox), delivered by the worker after the commit.
     screening_created_emit(screening=screening)
     return screening

@@ -144,10 +144,10 @@ def test_an_intake_post_writes_its_rows_in_one_transaction_of_seven_statements(
     patient: Patient, writer: APIClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # given a request that is its own transaction, as in production (not a test's savepoint)
+    from reports.tasks import report_render_task
+
     published: list[int] = []
-    monkeypatch.setattr(
-        "reports.services.report_publish", lambda *, report_id: published.append(report_id)
-    )
+    monkeypatch.setattr(report_render_task, "delay", published.append)
     warm(writer)
     # when
     with CaptureQueriesContext(connection) as captured:
@@ -155,8 +155,10 @@ def test_an_intake_post_writes_its_rows_in_one_transaction_of_seven_statements(
     # then
     assert response.status_code == 201, response.content[:300]
     # the token, the patient, the intake, the screening, the clinic's webhook endpoints, the
-    # report (the outbox row), the audit event; its task published after the commit
+    # report (the outbox row, marked as handed over), the audit event; after the commit, its
+    # task is published and nothing more is written
     assert len(data_statements(captured)) == 7, statements(captured)
+    assert not [sql for sql in statements(captured) if sql.startswith("UPDATE")]
     assert not [sql for sql in statements(captured) if sql.startswith("SAVEPOINT")]
     assert published == [Report.objects.get().pk]
 

@@ -282,7 +282,12 @@ def test_the_sweep_publishes_reports_that_never_reached_the_broker(
     sent_lately = report_of(make_screening(for_patient=PatientFactory(clinic=missed.clinic)))
     sent_long_ago = report_of(make_screening(for_patient=PatientFactory(clinic=missed.clinic)))
     now = timezone.now()
-    Report.objects.filter(pk=missed.pk).update(created_at=now - timedelta(minutes=5))
+    # Publishing failed 5 minutes ago for one, a moment ago for the other (a failed publish
+    # clears `enqueued_at`); the others were handed over with their commit.
+    Report.objects.filter(pk=missed.pk).update(
+        created_at=now - timedelta(minutes=5), enqueued_at=None
+    )
+    Report.objects.filter(pk=just_committed.pk).update(enqueued_at=None)
     Report.objects.filter(pk=sent_lately.pk).update(
         created_at=now - timedelta(minutes=5), enqueued_at=now - timedelta(seconds=30)
     )
@@ -302,14 +307,18 @@ def test_the_sweep_publishes_reports_that_never_reached_the_broker(
 def test_the_sweep_with_the_broker_down_leaves_reports_queued_for_the_next_run(
     make_screening: MakeScreening,
 ) -> None:
-    report = report_of(make_screening())
-    Report.objects.filter(pk=report.pk).update(created_at=timezone.now() - timedelta(minutes=5))
+    first = report_of(make_screening())
+    second = report_of(make_screening(for_patient=PatientFactory(clinic=first.clinic)))
+    Report.objects.filter(pk__in=[first.pk, second.pk]).update(
+        created_at=timezone.now() - timedelta(minutes=5), enqueued_at=None
+    )
     with celery_broker(CLOSED_PORT_BROKER):
         outcome = reports_sweep()
-    assert (outcome.published, outcome.unpublished) == (0, 1)
-    report.refresh_from_db()
-    assert report.status == Report.Status.QUEUED
-    assert report.enqueued_at is None
+    assert (outcome.published, outcome.unpublished) == (0, 2)
+    # Both were marked as handed over before publishing, and both are unmarked again.
+    for report in (first, second):
+        report.refresh_from_db()
+        assert (report.status, report.enqueued_at) == (Report.Status.QUEUED, None)
 
 
 def test_regenerating_renders_a_ready_report_again(
