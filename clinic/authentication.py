@@ -14,8 +14,6 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from django.conf import settings
-from django.core.cache import caches
 from django.db import connections, router
 from django.http import HttpRequest
 from django.utils import timezone
@@ -25,6 +23,7 @@ from rest_framework.request import Request
 from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 
+from clinic.counters import counter_incr
 from clinic.models import ApiClient, Clinic, new_token, token_hash
 
 logger = logging.getLogger(__name__)
@@ -141,25 +140,18 @@ def principal_key(request: Request | HttpRequest) -> str | None:
     return None
 
 
-class ThrottlingUnavailable(exceptions.APIException):
-    status_code = 503
-    default_detail = "Request limits cannot be checked right now; try again shortly."
-    default_code = "throttling_unavailable"
-
-
 class PrincipalRateThrottle(BaseThrottle):
     """One request budget per API client or staff user, counted in fixed windows.
 
-    One counter per caller and window (`incr` in the cache: one operation per request, the
-    same cost at any rate), instead of DRF's list of every request time, which is read and
-    written back whole on each request. A caller may burst to twice the rate across a window
-    boundary. Anonymous requests never get this far.
+    One counter per caller and window, shared by every server process (`clinic.counters`:
+    one `incr` per request, the same cost at any rate), instead of DRF's list of every request
+    time, which is read and written back whole on each request. A caller may burst to twice
+    the rate across a window boundary. Anonymous requests never get this far.
     """
 
     scope = "api"
 
     def __init__(self) -> None:
-        self.cache = caches[getattr(settings, "API_THROTTLE_CACHE", "default")]
         self.retry_after: float | None = None
 
     def allow_request(self, request: Request, view: Any) -> bool:
@@ -171,25 +163,11 @@ class PrincipalRateThrottle(BaseThrottle):
         assert allowed is not None and period is not None
         now = time.time()
         window = int(now // period)
-        key = f"throttle:{self.scope}:{ident}:{window}"
-        try:
-            count = self._count(key, period)
-        except Exception as error:
-            # Fail closed: an unreachable counter store must not lift the limits.
-            logger.warning("throttle cache unavailable: %s", type(error).__name__)
-            raise ThrottlingUnavailable() from error
+        count = counter_incr(f"throttle:{self.scope}:{ident}:{window}", timeout=period + 1)
         if count <= allowed:
             return True
         self.retry_after = (window + 1) * period - now
         return False
-
-    def _count(self, key: str, period: int) -> int:
-        try:
-            return int(self.cache.incr(key))
-        except ValueError:  # the window's first request
-            if self.cache.add(key, 1, timeout=period + 1):
-                return 1
-            return int(self.cache.incr(key))
 
     def wait(self) -> float | None:
         return self.retry_after

@@ -14,19 +14,19 @@ from functools import wraps
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.mail import send_mail
 from django.http import HttpRequest, HttpResponseBase
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 
+from clinic.counters import counter_get, counter_incr
+
 if TYPE_CHECKING:
     from clinic.models import Invitation
 
 # Failed link look-ups (unknown or expired token) allowed per client address and window.
-# A fixed window in Django's cache: with the default local-memory cache each server process
-# counts on its own; point CACHES at a shared cache to count across processes.
+# Counted from the first failure on, in the counters all server processes share.
 LINK_FAILURE_LIMIT_DEFAULT = 20
 LINK_FAILURE_WINDOW_SECONDS_DEFAULT = 15 * 60
 
@@ -77,19 +77,14 @@ def _failure_key(address: str) -> str:
 
 def link_failures_exceeded(address: str) -> bool:
     limit = getattr(settings, "INTAKE_LINK_FAILURE_LIMIT", LINK_FAILURE_LIMIT_DEFAULT)
-    return (cache.get(_failure_key(address)) or 0) >= limit
+    return counter_get(_failure_key(address)) >= limit
 
 
 def link_failure_record(address: str) -> None:
     window = getattr(
         settings, "INTAKE_LINK_FAILURE_WINDOW_SECONDS", LINK_FAILURE_WINDOW_SECONDS_DEFAULT
     )
-    key = _failure_key(address)
-    cache.add(key, 0, timeout=window)
-    try:
-        cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=window)
+    counter_incr(_failure_key(address), timeout=window)
 
 
 def redact_intake_path(text: str) -> str:

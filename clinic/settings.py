@@ -148,6 +148,22 @@ CSRF_COOKIE_SAMESITE = "Lax"
 REDIS_URL: str = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
 BROKER_SOCKET_TIMEOUT = env.float("BROKER_SOCKET_TIMEOUT", default=2.0)
 
+# The counters every server process shares (clinic.counters: API request budgets, failed
+# intake links) are kept in the default cache: Redis at REDIS_URL in production, each
+# process's own memory in development, CACHE_URL when set. Short timeouts: a count that the
+# cache cannot take in time is made in the process instead (the `local` cache).
+CACHES = {
+    "default": env.cache_url("CACHE_URL", default="locmemcache://" if DEBUG else REDIS_URL),
+    "local": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "local"},
+}
+if CACHES["default"]["BACKEND"].endswith("RedisCache"):
+    CACHES["default"]["KEY_PREFIX"] = "clinic"
+    CACHES["default"]["OPTIONS"] = {
+        "socket_connect_timeout": env.float("CACHE_SOCKET_TIMEOUT", default=0.5),
+        "socket_timeout": env.float("CACHE_SOCKET_TIMEOUT", default=0.5),
+        **CACHES["default"].get("OPTIONS", {}),
+    }
+
 CELERY_BROKER_URL = REDIS_URL
 CELERY_TASK_ALWAYS_EAGER: bool = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -236,9 +252,6 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "clinic.exceptions.api_exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
-# The cache that counts API requests per client; a shared one (Redis) when several processes
-# serve the API. Throttling fails closed (503) when it is unreachable.
-API_THROTTLE_CACHE: str = env.str("API_THROTTLE_CACHE", default="default")
 # Request bodies above this are refused (413, in JSON, for the API).
 DATA_UPLOAD_MAX_MEMORY_SIZE: int = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=1024 * 1024)
 

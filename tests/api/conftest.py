@@ -12,6 +12,7 @@ from django.middleware.csrf import _get_new_csrf_string
 from rest_framework.test import APIClient
 
 from clinic.authentication import api_client_create
+from clinic.counters import counters_reset_fallback
 from clinic.models import ApiClient, Clinic, Patient, User
 from screening.models import Screening
 from screening.samples import sample_document
@@ -22,10 +23,14 @@ ROLES = ("anonymous", "a_read", "a_write", "b_client", "practitioner_a", "practi
 
 @pytest.fixture(autouse=True)
 def fresh_throttle_counts() -> Iterator[None]:
-    # Request counts live in the cache, which outlives each test's database transaction.
-    caches["default"].clear()
+    # Request counts live in the caches, which outlive each test's database transaction.
+    counters_reset_fallback()
+    for alias in ("default", "local"):
+        caches[alias].clear()
     yield
-    caches["default"].clear()
+    counters_reset_fallback()
+    for alias in ("default", "local"):
+        caches[alias].clear()
 
 
 @pytest.fixture

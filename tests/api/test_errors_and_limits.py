@@ -170,17 +170,31 @@ def test_each_client_has_its_own_request_budget(callers: Any, settings: Settings
         assert a_read.get("/api/v1/instruments/").status_code == 200
 
 
-def test_throttling_fails_closed_when_its_cache_is_unreachable(
-    writer: APIClient, settings: Settings, monkeypatch: pytest.MonkeyPatch
+def test_with_the_shared_counters_unreachable_the_budget_is_counted_in_the_process(
+    callers: Any,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    # given Redis (the shared counters) down, and a budget of 3 requests a minute
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK}
+    settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"api": "3/min"}
+    tried: list[str] = []
+
     def unreachable(*args: Any, **kwargs: Any) -> Any:
+        tried.append("shared")
         raise ConnectionError("Redis is down")
 
     for operation in ("get", "incr", "add", "set"):
         monkeypatch.setattr(caches["default"], operation, unreachable)
-    response = writer.get("/api/v1/instruments/")
-    assert response.status_code == 503
-    assert response.json()["code"] == "throttling_unavailable"
+    a_read = callers("a_read")
+    with time_machine.travel("2026-11-24 10:00:10Z", tick=False):
+        statuses = [a_read.get("/api/v1/instruments/").status_code for _ in range(4)]
+    # then the API stays up and the limit still holds
+    assert statuses == [200, 200, 200, 429]
+    # and the shared counters were tried once, not on every request (no timeout each time)
+    assert tried == ["shared"]
+    assert "counting in this process" in caplog.text
 
 
 def test_a_session_without_csrf_token_cannot_write(practitioner: Any) -> None:
