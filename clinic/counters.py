@@ -1,65 +1,90 @@
 """Counters that every server process shares: API request budgets and failed intake links.
 
-They live in the default cache: Redis in production (CACHE_URL, by default REDIS_URL), so
-that a limit holds across all gunicorn workers instead of once per worker. Should the shared
-cache fail, counting carries on in the process's own memory (the `local` cache) for
-FALLBACK_SECONDS before the shared cache is tried again. The limits then still hold, per
-process, and the site stays up: while Redis is down, intakes must still be accepted (their
-reports are sent later), and a paused Redis must not hold every request up for its timeout.
+In production they live in Redis (COUNTERS_REDIS_URL, by default REDIS_URL), so that a limit
+holds across all gunicorn workers instead of once per worker. A count is one round trip
+(`INCR` and `EXPIRE NX` pipelined); Django's Redis cache would take two (`EXISTS`, then
+`INCR`). Should Redis fail, counting carries on in the process's own memory for
+FALLBACK_SECONDS before Redis is tried again. The limits then still hold, per process, and
+the site stays up: while Redis is down, intakes must still be accepted (their reports are sent
+later), and a paused Redis must not hold every request up for its timeout. Without a Redis
+URL (development) every process counts on its own.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from functools import lru_cache
 
-from django.core.cache import BaseCache, caches
+import redis
+from django.conf import settings
+from django.core.cache.backends.locmem import LocMemCache
 
 logger = logging.getLogger(__name__)
 
-SHARED = "default"
-LOCAL = "local"
 FALLBACK_SECONDS = 30.0
+KEY_PREFIX = "clinic:counter:"
 
+_local = LocMemCache("clinic-counters", {"OPTIONS": {"MAX_ENTRIES": 100_000}})
 _shared_retry_at = 0.0
 
 
 def counter_incr(key: str, *, timeout: int) -> int:
     """Count one more under `key`, which expires `timeout` seconds after its first count."""
-    return _with_fallback(lambda cache: _incr(cache, key, timeout))
+    shared = _shared_client()
+    if shared is not None:
+        try:
+            pipeline = shared.pipeline(transaction=False)
+            pipeline.incr(KEY_PREFIX + key)
+            pipeline.expire(KEY_PREFIX + key, timeout, nx=True)
+            count, _ = pipeline.execute()
+            return int(count)
+        except redis.RedisError as error:
+            _fall_back(error)
+    try:
+        return int(_local.incr(key))
+    except ValueError:  # the first count (or the key expired just now)
+        if _local.add(key, 1, timeout=timeout):
+            return 1
+        return int(_local.incr(key))
 
 
 def counter_get(key: str) -> int:
     """The count under `key` (0 when there is none)."""
-    return _with_fallback(lambda cache: int(cache.get(key) or 0))
-
-
-def _incr(cache: BaseCache, key: str, timeout: int) -> int:
-    try:
-        return int(cache.incr(key))
-    except ValueError:  # the first count (or the key expired just now)
-        if cache.add(key, 1, timeout=timeout):
-            return 1
-        return int(cache.incr(key))
-
-
-def _with_fallback(operation: Callable[[BaseCache], int]) -> int:
-    global _shared_retry_at
-    if time.monotonic() >= _shared_retry_at:
+    shared = _shared_client()
+    if shared is not None:
         try:
-            return operation(caches[SHARED])
-        except Exception as error:  # noqa: BLE001 - any failure of the cache's server
-            _shared_retry_at = time.monotonic() + FALLBACK_SECONDS
-            logger.warning(
-                "shared counters unavailable (%s); counting in this process for %.0f s",
-                type(error).__name__,
-                FALLBACK_SECONDS,
-            )
-    return operation(caches[LOCAL])
+            return int(shared.get(KEY_PREFIX + key) or 0)
+        except redis.RedisError as error:
+            _fall_back(error)
+    return int(_local.get(key) or 0)
 
 
-def counters_reset_fallback() -> None:
-    """Try the shared cache again on the next count (for tests)."""
+def _shared_client() -> redis.Redis | None:
+    """The Redis client, or None without a URL or while falling back."""
+    url = settings.COUNTERS_REDIS_URL
+    if not url or time.monotonic() < _shared_retry_at:
+        return None
+    return _client_for(url, settings.COUNTERS_SOCKET_TIMEOUT)
+
+
+@lru_cache(maxsize=4)
+def _client_for(url: str, timeout: float) -> redis.Redis:
+    return redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
+
+
+def _fall_back(error: Exception) -> None:
+    global _shared_retry_at
+    _shared_retry_at = time.monotonic() + FALLBACK_SECONDS
+    logger.warning(
+        "shared counters unavailable (%s); counting in this process for %.0f s",
+        type(error).__name__,
+        FALLBACK_SECONDS,
+    )
+
+
+def counters_reset() -> None:
+    """Forget the counts of this process and try Redis again on the next count (tests)."""
     global _shared_retry_at
     _shared_retry_at = 0.0
+    _local.clear()

@@ -149,20 +149,10 @@ REDIS_URL: str = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
 BROKER_SOCKET_TIMEOUT = env.float("BROKER_SOCKET_TIMEOUT", default=2.0)
 
 # The counters every server process shares (clinic.counters: API request budgets, failed
-# intake links) are kept in the default cache: Redis at REDIS_URL in production, each
-# process's own memory in development, CACHE_URL when set. Short timeouts: a count that the
-# cache cannot take in time is made in the process instead (the `local` cache).
-CACHES = {
-    "default": env.cache_url("CACHE_URL", default="locmemcache://" if DEBUG else REDIS_URL),
-    "local": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "local"},
-}
-if CACHES["default"]["BACKEND"].endswith("RedisCache"):
-    CACHES["default"]["KEY_PREFIX"] = "clinic"
-    CACHES["default"]["OPTIONS"] = {
-        "socket_connect_timeout": env.float("CACHE_SOCKET_TIMEOUT", default=0.5),
-        "socket_timeout": env.float("CACHE_SOCKET_TIMEOUT", default=0.5),
-        **CACHES["default"].get("OPTIONS", {}),
-    }
+# intake links): Redis in production, each process on its own without a URL (development).
+# A count that Redis cannot take within the timeout is made in the process for 30 s.
+COUNTERS_REDIS_URL: str = env.str("COUNTERS_REDIS_URL", default="" if DEBUG else REDIS_URL)
+COUNTERS_SOCKET_TIMEOUT: float = env.float("COUNTERS_SOCKET_TIMEOUT", default=0.5)
 
 CELERY_BROKER_URL = REDIS_URL
 CELERY_TASK_ALWAYS_EAGER: bool = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)

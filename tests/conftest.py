@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 import pytest
 from django.conf import settings
 from django.db import connection
 
+from clinic.counters import counters_reset
 from clinic.models import Clinic, Patient, User
 from tests.factories import ClinicFactory, PatientFactory, UserFactory
 from tests.services import redis_available, require_service
+
+
+@pytest.fixture(autouse=True)
+def fresh_counters() -> Iterator[None]:
+    """Request budgets and failed-link counts outlive a test's database: each test starts at 0."""
+    counters_reset()
+    yield
+    counters_reset()
 
 
 @pytest.fixture

@@ -2,35 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from django.core.cache import caches
 from django.middleware.csrf import _get_new_csrf_string
 from rest_framework.test import APIClient
 
 from clinic.authentication import api_client_create
-from clinic.counters import counters_reset_fallback
 from clinic.models import ApiClient, Clinic, Patient, User
 from screening.models import Screening
 from screening.samples import sample_document
 from tests.factories import PatientFactory, UserFactory, screening_for
 
 ROLES = ("anonymous", "a_read", "a_write", "b_client", "practitioner_a", "practitioner_b")
-
-
-@pytest.fixture(autouse=True)
-def fresh_throttle_counts() -> Iterator[None]:
-    # Request counts live in the caches, which outlive each test's database transaction.
-    counters_reset_fallback()
-    for alias in ("default", "local"):
-        caches[alias].clear()
-    yield
-    counters_reset_fallback()
-    for alias in ("default", "local"):
-        caches[alias].clear()
 
 
 @pytest.fixture

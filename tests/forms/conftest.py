@@ -1,22 +1,11 @@
-"""Fixtures for the patient intake form: an invitation with its token, and a clean rate limit."""
+"""Fixtures for the patient intake form: an invitation with its token."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from django.core.cache import cache
 
 from clinic.models import Invitation, Patient
 from clinic.services import invitation_create
-
-
-@pytest.fixture(autouse=True)
-def clean_rate_limit() -> Iterator[None]:
-    # The failed-link counter lives in the cache, which outlives a test's database.
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture
