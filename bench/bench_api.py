@@ -201,10 +201,16 @@ def data_seed(count: int) -> Any:
 
 
 def client_token(clinic: Any) -> str:
+    from django.utils import timezone
+
     from clinic.authentication import api_client_create
     from clinic.models import ApiClient
 
-    ApiClient.objects.filter(clinic=clinic, name="bench").delete()
+    # Earlier runs' clients are on the audit trail: revoked and renamed, never deleted.
+    for client in ApiClient.objects.filter(clinic=clinic, name="bench"):
+        ApiClient.objects.filter(pk=client.pk).update(
+            name=f"bench (run {client.pk})", revoked_at=timezone.now()
+        )
     return api_client_create(clinic=clinic, name="bench", scope=ApiClient.Scope.READ_WRITE)[1]
 
 

@@ -166,12 +166,14 @@ class AuditEvent(models.Model):
         UPDATE = "update", "Update"
         DOWNLOAD = "download", "Download"
 
+    # Who acted stays on record: a user or client with events is deactivated or revoked, and
+    # cannot be deleted.
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="audit_events")
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     api_client = models.ForeignKey(
-        ApiClient, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        ApiClient, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     action = models.CharField(max_length=20, choices=Action.choices)
     object_type = models.CharField(max_length=40)

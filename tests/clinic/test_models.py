@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from clinic.models import Clinic, Patient
+from clinic.models import AuditEvent, Clinic, Patient, User
 from screening.instruments import get_instrument
 from screening.models import Intake, Screening
 from screening.services import screening_create
@@ -111,3 +111,24 @@ def test_model_validation_reports_a_blank_external_id_before_the_database(
         patient.full_clean()
 
     assert "external_id" in raised.value.message_dict
+
+
+def test_a_user_or_client_on_the_audit_trail_cannot_be_deleted(practitioner: User) -> None:
+    from django.db.models import ProtectedError
+
+    from clinic.authentication import api_client_create
+    from clinic.services import audit_record
+
+    client, _ = api_client_create(clinic=practitioner.clinic, name="records")
+    by_user = audit_record(
+        clinic=practitioner.clinic, action="read", object_type="patient", user=practitioner
+    )
+    by_client = audit_record(
+        clinic=practitioner.clinic, action="read", object_type="patient", api_client=client
+    )
+    for actor in (practitioner, client):
+        with pytest.raises(ProtectedError):
+            actor.delete()
+    # who read what stays on record
+    assert AuditEvent.objects.get(pk=by_user.pk).user_id == practitioner.pk
+    assert AuditEvent.objects.get(pk=by_client.pk).api_client_id == client.pk
