@@ -15,6 +15,10 @@ DEFAULT_POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 PROBE_TIMEOUT_SECONDS = 2
 
 
+# Nothing listens on port 1 of the loopback: a connection there is refused at once.
+CLOSED_PORT_REDIS_URL = "redis://127.0.0.1:1/0"
+
+
 def running_on_ci() -> bool:
     return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
 

@@ -3,7 +3,6 @@ field (the item id for intakes), nothing stored from a refused request, throttli
 
 from __future__ import annotations
 
-import socket
 from typing import Any
 
 import pytest
@@ -14,6 +13,7 @@ from rest_framework.test import APIClient
 from clinic.models import Patient
 from screening.models import Intake
 from screening.samples import sample_document
+from tests.services import CLOSED_PORT_REDIS_URL
 
 pytestmark = pytest.mark.django_db
 
@@ -176,7 +176,7 @@ def test_with_the_shared_counters_unreachable_the_budget_is_counted_in_the_proce
     # given Redis (the shared counters) down, and a budget of 3 requests a minute
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK}
     settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"api": "3/min"}
-    settings.COUNTERS_REDIS_URL = f"redis://127.0.0.1:{closed_port()}/0"
+    settings.COUNTERS_REDIS_URL = CLOSED_PORT_REDIS_URL
     a_read = callers("a_read")
     with time_machine.travel("2026-11-24 10:00:10Z", tick=False):
         statuses = [a_read.get("/api/v1/instruments/").status_code for _ in range(4)]
@@ -184,12 +184,6 @@ def test_with_the_shared_counters_unreachable_the_budget_is_counted_in_the_proce
     assert statuses == [200, 200, 200, 429]
     # and Redis was tried once, not on every request (no timeout to wait out each time)
     assert caplog.text.count("counting in this process") == 1
-
-
-def closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def test_a_session_without_csrf_token_cannot_write(practitioner: Any) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import time
 import uuid
 
@@ -12,6 +11,7 @@ from pytest_django import Settings
 
 from clinic import counters
 from clinic.counters import KEY_PREFIX, counter_get, counter_incr
+from tests.services import CLOSED_PORT_REDIS_URL
 
 
 def test_counts_are_kept_in_redis_where_every_process_sees_them(
@@ -32,16 +32,10 @@ def test_counts_are_kept_in_redis_where_every_process_sees_them(
         other_process.close()
 
 
-def closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def test_with_redis_down_counting_goes_on_in_the_process_and_redis_is_retried_later(
     settings: Settings, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    settings.COUNTERS_REDIS_URL = f"redis://127.0.0.1:{closed_port()}/0"
+    settings.COUNTERS_REDIS_URL = CLOSED_PORT_REDIS_URL
     clock = [1000.0]
     monkeypatch.setattr(counters.time, "monotonic", lambda: clock[0])
     started = time.perf_counter()

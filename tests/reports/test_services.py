@@ -33,10 +33,11 @@ from tests.factories import PatientFactory
 from tests.reports.builders import busy_result, earlier_result, full_document
 from tests.reports.conftest import MakeScreening, celery_broker, report_of, stored_pdfs
 from tests.reports.pdfs import flat, text_of
+from tests.services import CLOSED_PORT_REDIS_URL
 
 pytestmark = pytest.mark.django_db
 
-CLOSED_PORT_BROKER = "redis://127.0.0.1:1/0"
+CLOSED_PORT_BROKER = CLOSED_PORT_REDIS_URL
 
 
 def test_a_screening_and_its_queued_report_commit_together(make_screening: MakeScreening) -> None:
