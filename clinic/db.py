@@ -6,10 +6,9 @@ many times a minute (the intake POST's intake, screening and report rows, the au
 every read) go through `row_insert`, which keeps the statement per model and database and
 prepares each value as `save()` does: the field's `pre_save` (defaults, `auto_now_add`, files)
 and then its `get_db_prep_save`. Only for models without a `save()` override or signal
-receivers: nothing else of `save()` runs. Reads (`row_in_clinic`, `rows_matching`, the screening
-list) turn
-their values into Python with each column's converters, as the ORM does (on PostgreSQL there
-are none).
+receivers: nothing else of `save()` runs. Reads (`row_in_clinic`, `rows_matching`, the
+screening list) turn their values into Python with each column's converters, as the ORM does
+(on PostgreSQL there are none).
 """
 
 from __future__ import annotations
@@ -91,8 +90,7 @@ def _keyed_select(
     meta = model._meta
     assert meta.pk is not None
     fields = list(meta.concrete_fields)
-    clinic = meta.get_field(clinic_field)
-    assert isinstance(clinic, Field)
+    clinic = _field(model, clinic_field)
     sql = (
         f"SELECT {', '.join(quote(str(field.column)) for field in fields)} "
         f"FROM {quote(meta.db_table)} "
@@ -113,8 +111,9 @@ def rows_matching(
     connection = connections[alias]
     names = tuple(sorted(equal))
     sql, converters = _matching_select(model, fields, names, alias)
+    values = [_field(model, name).get_db_prep_value(equal[name], connection) for name in names]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [equal[name] for name in names])
+        cursor.execute(sql, values)
         rows = cursor.fetchall()
     return list(rows_converted(rows, converters, connection))
 
@@ -124,20 +123,19 @@ def _matching_select(
     model: type[Model], fields: tuple[str, ...], names: tuple[str, ...], alias: str
 ) -> tuple[str, Converters]:
     quote = connections[alias].ops.quote_name
-    meta = model._meta
-
-    def field(name: str) -> Field[Any, Any]:
-        found = meta.get_field(name)
-        assert isinstance(found, Field)
-        return found
-
-    selected = [field(name) for name in fields]
-    conditions = " AND ".join(f"{quote(str(field(name).column))} = %s" for name in names)
+    selected = [_field(model, name) for name in fields]
+    conditions = " AND ".join(f"{quote(str(_field(model, name).column))} = %s" for name in names)
     sql = (
         f"SELECT {', '.join(quote(str(column.column)) for column in selected)} "
-        f"FROM {quote(meta.db_table)} WHERE {conditions}"
+        f"FROM {quote(model._meta.db_table)} WHERE {conditions}"
     )
     return sql, column_converters(model, selected, alias)
+
+
+def _field(model: type[Model], name: str) -> Field[Any, Any]:
+    found = model._meta.get_field(name)
+    assert isinstance(found, Field), f"{name} is not a column of {model.__name__}"
+    return found
 
 
 Converters = list[tuple[int, Col, list[Callable[..., Any]]]]
