@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
+from django.db import connections
 
 from clinic.models import Invitation, Patient
 from clinic.services import invitation_create
@@ -66,6 +67,10 @@ def page(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         page.set_default_timeout(15_000)
         yield page
         browser.close()
+        # The connection the test's ORM calls opened while Playwright ran in this thread is not
+        # found by the teardown at the end of the run, which then cannot drop the test
+        # database ("1 other session"): closed here.
+        connections.close_all()
 
 
 class Checks:
