@@ -11,7 +11,8 @@ Needs PostgreSQL (BENCH_API_DATABASE_URL, default the bench_api database, create
 and Redis (BENCH_API_REDIS_URL, default DB 6 of the local server: intakes publish their report
 task there; the queue is emptied afterwards). The load comes from client processes on the same
 machine, speaking plain HTTP/1.1 over new connections (gunicorn's sync workers close each one).
-Run: .venv/bin/python bench/bench_api.py [--seconds 5] [--rounds 3] [--workers 5]
+Run: .venv/bin/python bench/bench_api.py [--seconds 5] [--rounds 3] [--workers 5] [--cpu]
+(`--cpu`: each round's CPU per request of the gunicorn and PostgreSQL processes, from /proc.)
 Prints figures; not a test. This module is also the bench server's WSGI entry point and URLconf.
 """
 
@@ -287,6 +288,26 @@ class Measurement:
         return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] * 1000
 
 
+def cpu_seconds_by_process() -> dict[str, float]:
+    """CPU time (user + system) so far of gunicorn and of PostgreSQL, from /proc (Linux)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    totals = {"gunicorn": 0.0, "postgres": 0.0}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+            command = (stat.parent / "cmdline").read_bytes()
+        except OSError:
+            continue
+        name = text[text.index("(") + 1 : text.rindex(")")]
+        fields = text[text.rindex(")") + 2 :].split()
+        used = (int(fields[11]) + int(fields[12])) / tick
+        if name.startswith("postgres"):
+            totals["postgres"] += used
+        elif b"gunicorn" in command:
+            totals["gunicorn"] += used
+    return totals
+
+
 def measure(port: int, scenario: Scenario, concurrency: int, seconds: float) -> Measurement:
     results: Any = multiprocessing.Queue()
     clients = [
@@ -365,6 +386,9 @@ def main() -> None:
     # gunicorn's recommendation: (2 x cores) + 1 sync workers.
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
     parser.add_argument("--screenings", type=int, default=SCREENINGS)
+    parser.add_argument(
+        "--cpu", action="store_true", help="also print CPU per request of gunicorn and PostgreSQL"
+    )
     options = parser.parse_args()
 
     os.environ.update(server_environment())
@@ -404,12 +428,20 @@ def main() -> None:
         rates: dict[str, list[float]] = {scenario.name: [] for scenario in scenarios}
         failures = 0
         for number, scenario in rounds_of(scenarios, options.rounds):
+            before = cpu_seconds_by_process() if options.cpu else {}
             result = measure(port, scenario, options.concurrency, options.seconds)
             rates[scenario.name].append(result.requests_per_second)
             failures += result.failures
+            cpu = ""
+            if options.cpu:
+                after, count = cpu_seconds_by_process(), len(result.latencies)
+                cpu = "".join(
+                    f"  {name} {(after[name] - before[name]) / count * 1000:.2f} ms/req"
+                    for name in ("gunicorn", "postgres")
+                )
             print(
                 f"  round {number + 1}: {scenario.name:26} {result.requests_per_second:8.1f} req/s"
-                f"  p95 {result.percentile(0.95):6.1f} ms",
+                f"  p95 {result.percentile(0.95):6.1f} ms{cpu}",
                 flush=True,
             )
         latency = measure(port, scenarios[1], 8, options.seconds * 2)
