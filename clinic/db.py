@@ -90,7 +90,7 @@ def _keyed_select(
     meta = model._meta
     assert meta.pk is not None
     fields = list(meta.concrete_fields)
-    clinic = _field(model, clinic_field)
+    clinic = model_field(model, clinic_field)
     sql = (
         f"SELECT {', '.join(quote(str(field.column)) for field in fields)} "
         f"FROM {quote(meta.db_table)} "
@@ -111,7 +111,7 @@ def rows_matching(
     connection = connections[alias]
     names = tuple(sorted(equal))
     sql, converters = _matching_select(model, fields, names, alias)
-    values = [_field(model, name).get_db_prep_value(equal[name], connection) for name in names]
+    values = [model_field(model, name).get_db_prep_value(equal[name], connection) for name in names]
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
         rows = cursor.fetchall()
@@ -123,8 +123,10 @@ def _matching_select(
     model: type[Model], fields: tuple[str, ...], names: tuple[str, ...], alias: str
 ) -> tuple[str, Converters]:
     quote = connections[alias].ops.quote_name
-    selected = [_field(model, name) for name in fields]
-    conditions = " AND ".join(f"{quote(str(_field(model, name).column))} = %s" for name in names)
+    selected = [model_field(model, name) for name in fields]
+    conditions = " AND ".join(
+        f"{quote(str(model_field(model, name).column))} = %s" for name in names
+    )
     sql = (
         f"SELECT {', '.join(quote(str(column.column)) for column in selected)} "
         f"FROM {quote(model._meta.db_table)} WHERE {conditions}"
@@ -132,7 +134,8 @@ def _matching_select(
     return sql, column_converters(model, selected, alias)
 
 
-def _field(model: type[Model], name: str) -> Field[Any, Any]:
+def model_field(model: type[Model], name: str) -> Field[Any, Any]:
+    """The concrete field (a column) of `model` called `name`."""
     found = model._meta.get_field(name)
     assert isinstance(found, Field), f"{name} is not a column of {model.__name__}"
     return found

@@ -7,7 +7,7 @@ from functools import lru_cache
 from typing import Any
 
 from django.db import connections, router, transaction
-from django.db.models import Field, QuerySet
+from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 from pydantic import ValidationError as PydanticValidationError
@@ -23,7 +23,7 @@ from clinic.apis import (
     PlainAPIView,
     audit_reads,
 )
-from clinic.db import Converters, column_converters, rows_converted
+from clinic.db import Converters, column_converters, model_field, rows_converted
 from clinic.models import AuditEvent, Patient
 from clinic.permissions import clinic_scoped, request_principal
 from clinic.serializers import ApiJSONRenderer, RawJSON
@@ -207,8 +207,13 @@ class ClinicScreeningRows:
 def _screening_rows_sql(alias: str, comparison: str, descending: bool) -> str:
     quote = connections[alias].ops.quote_name
     meta = Screening._meta
-    columns = ", ".join(quote(str(_row_field(name).column)) for name in SCREENING_ROW_FIELDS)
-    clinic, pk = quote(str(_row_field("clinic_id").column)), quote(str(_row_field("id").column))
+    columns = ", ".join(
+        quote(str(model_field(Screening, name).column)) for name in SCREENING_ROW_FIELDS
+    )
+    clinic, pk = (
+        quote(str(model_field(Screening, "clinic_id").column)),
+        quote(str(model_field(Screening, "id").column)),
+    )
     after = f" AND {pk} {comparison} %s" if comparison else ""
     return (
         f"SELECT {columns} FROM {quote(meta.db_table)} WHERE {clinic} = %s{after} "
@@ -216,16 +221,12 @@ def _screening_rows_sql(alias: str, comparison: str, descending: bool) -> str:
     )
 
 
-def _row_field(name: str) -> Field[Any, Any]:
-    field = Screening._meta.get_field(name)
-    assert isinstance(field, Field)
-    return field
-
-
 @lru_cache(maxsize=4)
 def _screening_row_converters(alias: str) -> Converters:
     """The value converters of the list's columns (none on PostgreSQL)."""
-    return column_converters(Screening, [_row_field(name) for name in SCREENING_ROW_FIELDS], alias)
+    return column_converters(
+        Screening, [model_field(Screening, name) for name in SCREENING_ROW_FIELDS], alias
+    )
 
 
 @extend_schema(
