@@ -90,6 +90,17 @@ DATABASES = {
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.bool(
+    "DATABASE_PREPARED_STATEMENTS", default=True
+):
+    # Parameters bound by the server, and a statement run 5 times on a connection is prepared
+    # there: PostgreSQL then skips parsing and planning it again, which is most of what a
+    # keyed lookup costs. Pays with persistent connections (CONN_MAX_AGE). Set
+    # DATABASE_PREPARED_STATEMENTS=false behind a pooler that cannot keep prepared statements
+    # (PgBouncer in transaction mode before 1.21).
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options.setdefault("server_side_binding", True)
+    _options.setdefault("prepare_threshold", 5)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "clinic.User"

@@ -135,6 +135,24 @@ class TestProductionSettings:
         assert url == PRODUCTION_ENV["REDIS_URL"]
         assert 0 < timeout <= 1
 
+    @pytest.mark.parametrize(
+        ("setting", "options"),
+        [
+            ({}, {"server_side_binding": True, "prepare_threshold": 5}),
+            ({"DATABASE_PREPARED_STATEMENTS": "false"}, {}),
+        ],
+    )
+    def test_production_prepares_statements_unless_a_pooler_forbids_it(
+        self, setting: dict[str, str], options: dict[str, object]
+    ) -> None:
+        code = (
+            "from django.conf import settings as s; print(repr(s.DATABASES['default']['OPTIONS']))"
+        )
+        printed = manage("shell", "-c", code, env={**PRODUCTION_ENV, **setting})
+
+        assert printed.returncode == 0, printed.stderr
+        assert ast.literal_eval(printed.stdout.strip().splitlines()[-1]) == options
+
     def test_development_runs_without_any_secret(self) -> None:
         completed = manage("check", env={"DEBUG": "true"})
 
