@@ -18,6 +18,7 @@ from functools import lru_cache
 from typing import Any, TypeVar
 
 from django.db import connections, router
+from django.db.backends.utils import CursorWrapper
 from django.db.models import Field, Model
 from django.db.models.expressions import Col
 
@@ -172,3 +173,28 @@ def rows_converted(
                 values[index] = function(values[index], column, connection)
         converted.append(tuple(values))
     return converted
+
+
+def timestamps_parsed_natively(cursor: CursorWrapper) -> None:
+    """On PostgreSQL in UTC: this cursor's `timestamptz` values parsed by psycopg's own loader.
+
+    Django parses every timestamp with psycopg's pure-Python loader and then sets its time zone
+    on the result; on the screening list (two timestamps a row) that was 7 % of a request.
+    psycopg's default loader (C, with psycopg[binary]) returns the same instant in the
+    connection's time zone, which Django has set to TIME_ZONE. Used only when that is UTC, so
+    every value prints as before; otherwise, and on other databases, nothing changes.
+    """
+    connection = cursor.db
+    if connection.vendor != "postgresql" or connection.timezone_name != "UTC":
+        return
+    cursor.cursor.adapters.register_loader("timestamptz", _native_timestamptz_loader())
+
+
+@lru_cache(maxsize=1)
+def _native_timestamptz_loader() -> type[Any]:
+    import psycopg
+    from psycopg.pq import Format
+
+    loader = psycopg.adapters.get_loader(psycopg.adapters.types["timestamptz"].oid, Format.TEXT)
+    assert loader is not None, "psycopg loads timestamptz"
+    return loader

@@ -23,7 +23,13 @@ from clinic.apis import (
     PlainAPIView,
     audit_reads,
 )
-from clinic.db import Converters, column_converters, model_field, rows_converted
+from clinic.db import (
+    Converters,
+    column_converters,
+    model_field,
+    rows_converted,
+    timestamps_parsed_natively,
+)
 from clinic.models import AuditEvent, Patient
 from clinic.permissions import clinic_scoped, request_principal
 from clinic.serializers import ApiJSONRenderer, RawJSON
@@ -194,6 +200,7 @@ class ClinicScreeningRows:
         sql = _screening_rows_sql(connection.alias, self.comparison, self.descending)
         params = [self.clinic_id, *([self.position] if self.comparison else []), stop - offset]
         with connection.cursor() as cursor:
+            timestamps_parsed_natively(cursor)
             cursor.execute(sql, [*params, offset])
             rows = cursor.fetchall()
         converters = _screening_row_converters(connection.alias)

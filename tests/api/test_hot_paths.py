@@ -7,6 +7,7 @@ screening list's own statement for unfiltered pages is held to the ORM path's pa
 from __future__ import annotations
 
 import base64
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -106,12 +107,38 @@ def test_unfiltered_pages_match_the_orm_path_forward_and_back(
     assert unfiltered[-1]["previous"] is None
 
 
-def test_timestamps_read_by_the_own_statement_are_utc(
-    screenings: list[Screening], writer: APIClient
+@pytest.mark.parametrize(
+    ("created_at", "reviewed_at", "written"),
+    [
+        (
+            datetime(2026, 3, 1, 9, 30, 5, 120000, tzinfo=UTC),
+            None,
+            ("2026-03-01T09:30:05.120000Z", None),
+        ),
+        (
+            datetime(2026, 3, 1, 9, 30, 5, tzinfo=UTC),
+            datetime(2026, 3, 2, 23, 59, 59, 999999, tzinfo=UTC),
+            ("2026-03-01T09:30:05Z", "2026-03-02T23:59:59.999999Z"),
+        ),
+    ],
+)
+def test_timestamps_read_by_the_own_statement_print_as_the_detail_prints_them(
+    created_at: datetime,
+    reviewed_at: datetime | None,
+    written: tuple[str, str | None],
+    screenings: list[Screening],
+    writer: APIClient,
 ) -> None:
+    # given the newest screening with timestamps whose fractions end in zeros, or have none
+    newest = screenings[-1]
+    Screening.objects.filter(pk=newest.pk).update(created_at=created_at, reviewed_at=reviewed_at)
+    # when it is read from the list's own statement and from the detail
     item = writer.get("/api/v1/screenings/?page_size=1").json()["results"][0]
-    assert item["created_at"].endswith("Z")
-    assert item["refer_first"] in (True, False)
+    detail = writer.get(f"/api/v1/screenings/{newest.pk}/").json()
+    # then both write the same UTC instant, the same way
+    assert item["id"] == newest.pk
+    assert (item["created_at"], item["reviewed_at"]) == written
+    assert (detail["created_at"], detail["reviewed_at"]) == written
 
 
 @pytest.mark.parametrize("position", ["abc", "-1", "1e3", "99999999999999999999"])
