@@ -23,7 +23,7 @@ from rest_framework.request import Request
 from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 
-from clinic.counters import counter_incr
+from clinic.counters import budget_spend
 from clinic.models import ApiClient, Clinic, new_token, token_hash
 
 logger = logging.getLogger(__name__)
@@ -144,9 +144,9 @@ class PrincipalRateThrottle(BaseThrottle):
     """One request budget per API client or staff user, counted in fixed windows.
 
     One counter per caller and window, shared by every server process (`clinic.counters`:
-    one `incr` per request, the same cost at any rate), instead of DRF's list of every request
-    time, which is read and written back whole on each request. A caller may burst to twice
-    the rate across a window boundary. Anonymous requests never get this far.
+    taken in leases of several requests, one round trip per lease), instead of DRF's list of
+    every request time, which is read and written back whole on each request. A caller may
+    burst to twice the rate across a window boundary. Anonymous requests never get this far.
     """
 
     scope = "api"
@@ -163,8 +163,9 @@ class PrincipalRateThrottle(BaseThrottle):
         assert allowed is not None and period is not None
         now = time.time()
         window = int(now // period)
-        count = counter_incr(f"throttle:{self.scope}:{ident}:{window}", timeout=period + 1)
-        if count <= allowed:
+        if budget_spend(
+            f"throttle:{self.scope}:{ident}:{window}", limit=allowed, timeout=period + 1
+        ):
             return True
         self.retry_after = (window + 1) * period - now
         return False

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import time
 import uuid
+from typing import Any
 
 import pytest
 import redis
 from pytest_django import Settings
 
 from clinic import counters
-from clinic.counters import KEY_PREFIX, counter_get, counter_incr
+from clinic.counters import KEY_PREFIX, budget_spend, counter_get, counter_incr, counters_reset
 from tests.services import CLOSED_PORT_REDIS_URL
 
 
@@ -54,3 +56,98 @@ def test_without_a_redis_url_each_process_counts_on_its_own(settings: Settings) 
     settings.COUNTERS_REDIS_URL = ""
     assert [counter_incr("budget", timeout=60) for _ in range(2)] == [1, 2]
     assert counters._local.get("budget") == 2
+
+
+def test_a_budget_is_taken_from_redis_in_leases_and_spent_in_the_process(
+    redis_url: str, settings: Settings
+) -> None:
+    settings.COUNTERS_REDIS_URL = redis_url
+    key = f"test-{uuid.uuid4().hex}"
+    other_process = redis.Redis.from_url(redis_url)
+    try:
+        # A budget of 1,000: leases of 1 % (10 requests), one INCRBY each.
+        assert budget_spend(key, limit=1000, timeout=60)
+        assert int(other_process.get(KEY_PREFIX + key) or 0) == 10
+        assert all(budget_spend(key, limit=1000, timeout=60) for _ in range(9))
+        assert int(other_process.get(KEY_PREFIX + key) or 0) == 10  # spent without asking
+        assert budget_spend(key, limit=1000, timeout=60)
+        assert int(other_process.get(KEY_PREFIX + key) or 0) == 20
+        assert 0 < other_process.ttl(KEY_PREFIX + key) <= 60
+    finally:
+        other_process.delete(KEY_PREFIX + key)
+        other_process.close()
+
+
+def test_a_small_budget_is_counted_request_by_request(redis_url: str, settings: Settings) -> None:
+    settings.COUNTERS_REDIS_URL = redis_url
+    key = f"test-{uuid.uuid4().hex}"
+    other_process = redis.Redis.from_url(redis_url)
+    try:
+        assert [budget_spend(key, limit=3, timeout=60) for _ in range(4)] == [True] * 3 + [False]
+        assert int(other_process.get(KEY_PREFIX + key) or 0) == 4
+    finally:
+        other_process.delete(KEY_PREFIX + key)
+        other_process.close()
+
+
+def test_leases_never_exceed_the_budget_and_strand_at_most_a_lease_per_other_process(
+    redis_url: str, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings.COUNTERS_REDIS_URL = redis_url
+    key = f"test-{uuid.uuid4().hex}"
+    first_process_leases: dict[str, object] = {}
+    monkeypatch.setattr(counters, "_leases", first_process_leases)
+    try:
+        assert budget_spend(key, limit=1000, timeout=60)  # leases 10, spends 1
+        monkeypatch.setattr(counters, "_leases", {})  # a second process
+        spent_by_second = 0
+        while budget_spend(key, limit=1000, timeout=60):
+            spent_by_second += 1
+        # all but the first process's lease; leases shrank to single requests at the end
+        assert spent_by_second == 990
+        monkeypatch.setattr(counters, "_leases", first_process_leases)
+        spent_by_first = 1
+        while budget_spend(key, limit=1000, timeout=60):
+            spent_by_first += 1
+        assert spent_by_first == 10
+        assert spent_by_first + spent_by_second == 1000
+    finally:
+        redis.Redis.from_url(redis_url).delete(KEY_PREFIX + key)
+
+
+def _spend_until_refused(key: str, redis_url: str, start: Any, results: Any) -> None:
+    from django.conf import settings
+
+    settings.COUNTERS_REDIS_URL = redis_url
+    counters_reset()  # a process of its own: no leases, its own connection to Redis
+    start.wait(timeout=30)
+    spent = 0
+    while budget_spend(key, limit=3000, timeout=60):
+        spent += 1
+    results.put(spent)
+
+
+def test_processes_spending_one_budget_together_spend_exactly_the_budget(redis_url: str) -> None:
+    key = f"test-{uuid.uuid4().hex}"
+    context = multiprocessing.get_context("fork")
+    results, start = context.Queue(), context.Barrier(4)
+    processes = [
+        context.Process(target=_spend_until_refused, args=(key, redis_url, start, results))
+        for _ in range(4)
+    ]
+    try:
+        for process in processes:
+            process.start()
+        spent = [results.get(timeout=60) for _ in processes]
+        for process in processes:
+            process.join(timeout=10)
+        assert sum(spent) == 3000, spent
+        assert sum(count > 0 for count in spent) >= 2, spent  # they did compete
+    finally:
+        redis.Redis.from_url(redis_url).delete(KEY_PREFIX + key)
+
+
+def test_a_budget_still_holds_with_redis_down(settings: Settings) -> None:
+    settings.COUNTERS_REDIS_URL = CLOSED_PORT_REDIS_URL
+    spent = [budget_spend("budget", limit=500, timeout=60) for _ in range(501)]
+    assert spent == [True] * 500 + [False]
