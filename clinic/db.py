@@ -25,16 +25,29 @@ from django.db.models.expressions import Col
 M = TypeVar("M", bound=Model)
 
 
-def row_insert(instance: M) -> M:
+def row_insert(instance: M, *, commit_asynchronously: bool = False) -> M:
     """INSERT `instance` as a new row (its primary key is set); returns the instance.
 
     Related objects must have been saved before they were assigned: their key is read from
     the instance's `<name>_id` attributes, as assignment left them.
+
+    `commit_asynchronously`: on PostgreSQL, when the INSERT is a transaction of its own (no
+    atomic block is open), it commits without waiting for its WAL to reach the disk
+    (`synchronous_commit` off for that transaction alone, set by the statement itself). The row
+    is committed and visible at once; PostgreSQL's WAL writer flushes it within three
+    `wal_writer_delay`s (600 ms by default), and only a crash of the database server inside
+    that time could lose it. Inside an atomic block the flag is ignored: the setting would
+    apply to the whole enclosing transaction.
     """
     model = type(instance)
     alias = router.db_for_write(model, instance=instance)
     connection = connections[alias]
-    sql, fields, returns_id = _insert_statement(model, alias)
+    asynchronous = (
+        commit_asynchronously
+        and connection.vendor == "postgresql"
+        and not connection.in_atomic_block
+    )
+    sql, fields, returns_id = _insert_statement(model, alias, asynchronous)
     values = [
         field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields
     ]
@@ -48,8 +61,14 @@ def row_insert(instance: M) -> M:
 
 
 @lru_cache(maxsize=32)
-def _insert_statement(model: type[Model], alias: str) -> tuple[str, list[Field[Any, Any]], bool]:
-    """The INSERT of one `model` row on `alias`, its fields in order, whether it returns the id."""
+def _insert_statement(
+    model: type[Model], alias: str, asynchronous: bool = False
+) -> tuple[str, list[Field[Any, Any]], bool]:
+    """The INSERT of one `model` row on `alias`, its fields in order, whether it returns the id.
+
+    `asynchronous` (PostgreSQL): the statement turns `synchronous_commit` off for its own
+    transaction (`set_config(..., is_local => true)` lasts until that transaction ends).
+    """
     connection = connections[alias]
     quote = connection.ops.quote_name
     meta = model._meta
@@ -57,7 +76,13 @@ def _insert_statement(model: type[Model], alias: str) -> tuple[str, list[Field[A
     fields = [field for field in meta.concrete_fields if not field.primary_key]
     columns = ", ".join(quote(str(field.column)) for field in fields)
     placeholders = ", ".join(["%s"] * len(fields))
-    sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({placeholders})"
+    if asynchronous:
+        sql = (
+            f"INSERT INTO {quote(meta.db_table)} ({columns}) SELECT {placeholders} "
+            "FROM set_config('synchronous_commit', 'off', true)"
+        )
+    else:
+        sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({placeholders})"
     returns_id = connection.features.can_return_columns_from_insert
     if returns_id:
         sql += f" RETURNING {quote(str(meta.pk.column))}"

@@ -34,7 +34,10 @@ def audit_record(
 ) -> AuditEvent:
     """Record one read or write of patient data. Callers pass ids, never patient data.
 
-    Every API read pays for this row: it goes in with `row_insert`'s cached statement.
+    Every API read pays for this row: it goes in with `row_insert`'s cached statement. A
+    write's event commits with the write, in its transaction. A read's event is a transaction
+    of its own, committed before the response leaves; with AUDIT_READS_ASYNCHRONOUS_COMMIT (the
+    default) it does not wait for the disk flush (see `row_insert`).
     """
     return row_insert(
         AuditEvent(
@@ -46,8 +49,14 @@ def audit_record(
             api_client=api_client,
             at=timezone.now(),
             detail=detail[:200],
-        )
+        ),
+        commit_asynchronously=action in READ_ACTIONS and settings.AUDIT_READS_ASYNCHRONOUS_COMMIT,
     )
+
+
+READ_ACTIONS = frozenset(
+    {AuditEvent.Action.READ, AuditEvent.Action.LIST, AuditEvent.Action.DOWNLOAD}
+)
 
 
 def patient_create(*, clinic: Clinic, **fields: Any) -> Patient:
