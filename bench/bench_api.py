@@ -12,7 +12,11 @@ and Redis (BENCH_API_REDIS_URL, default DB 6 of the local server: intakes publis
 task there; the queue is emptied afterwards). The load comes from client processes on the same
 machine, speaking plain HTTP/1.1 over new connections (gunicorn's sync workers close each one).
 Run: .venv/bin/python bench/bench_api.py [--seconds 5] [--rounds 3] [--workers 5] [--cpu]
-(`--cpu`: each round's CPU per request of the gunicorn and PostgreSQL processes, from /proc.)
+[--against DIR]
+(`--cpu`: each round's CPU per request of the gunicorn and PostgreSQL processes, from /proc.
+`--against DIR`: a second server runs the code of another checkout, e.g. a `git worktree` of an
+earlier commit, on the same database; its bare view and list are measured in the same rounds,
+in alternating order, and its list is divided by its own bare view.)
 Prints figures; not a test. This module is also the bench server's WSGI entry point and URLconf.
 """
 
@@ -235,8 +239,10 @@ def intake_bodies(clinic: Any, count: int = 50) -> list[bytes]:
 @dataclass(frozen=True)
 class Scenario:
     name: str
+    port: int  # of the server it is sent to
     requests: list[bytes]  # raw HTTP requests, used in turn
     expected_status: int
+    baseline: str = ""  # the name of the scenario its rate is divided by
 
 
 def raw_request(
@@ -308,11 +314,11 @@ def cpu_seconds_by_process() -> dict[str, float]:
     return totals
 
 
-def measure(port: int, scenario: Scenario, concurrency: int, seconds: float) -> Measurement:
+def measure(scenario: Scenario, concurrency: int, seconds: float) -> Measurement:
     results: Any = multiprocessing.Queue()
     clients = [
         multiprocessing.Process(
-            target=load_worker, args=(port, scenario, seconds, offset * 7, results)
+            target=load_worker, args=(scenario.port, scenario, seconds, offset * 7, results)
         )
         for offset in range(concurrency)
     ]
@@ -328,15 +334,17 @@ def measure(port: int, scenario: Scenario, concurrency: int, seconds: float) -> 
     return Measurement(len(latencies) / elapsed, latencies, failures)
 
 
-def server_start(port: int, workers: int) -> subprocess.Popen[bytes]:
+def server_start(port: int, workers: int, directory: Path = BASE_DIR) -> subprocess.Popen[bytes]:
+    """gunicorn serving the code in `directory` (this checkout, or another one to compare)."""
     server = subprocess.Popen(
         [
             *(sys.executable, "-m", "gunicorn", "bench.bench_api:wsgi_application()"),
             *("--workers", str(workers), "--bind", f"127.0.0.1:{port}"),
-            *("--chdir", str(BASE_DIR), "--log-level", "warning"),
+            *("--chdir", str(directory), "--log-level", "warning"),
         ],
-        env=server_environment(),
-        cwd=BASE_DIR,
+        # PYTHONPATH: the checkout's own packages come before the installed ones.
+        env={**server_environment(), "PYTHONPATH": str(directory)},
+        cwd=directory,
     )
     for _ in range(100):
         try:
@@ -372,9 +380,12 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def rounds_of(scenarios: list[Scenario], rounds: int) -> Iterator[tuple[int, Scenario]]:
+def rounds_of(
+    scenarios: list[Scenario], others: list[Scenario], rounds: int
+) -> Iterator[tuple[int, Scenario]]:
+    """Every scenario once a round; with a second server, its scenarios first every other round."""
     for number in range(rounds):
-        for scenario in scenarios:
+        for scenario in scenarios + others if number % 2 == 0 else others + scenarios:
             yield number, scenario
 
 
@@ -388,6 +399,9 @@ def main() -> None:
     parser.add_argument("--screenings", type=int, default=SCREENINGS)
     parser.add_argument(
         "--cpu", action="store_true", help="also print CPU per request of gunicorn and PostgreSQL"
+    )
+    parser.add_argument(
+        "--against", type=Path, help="another checkout: its bare view and list in the same rounds"
     )
     options = parser.parse_args()
 
@@ -405,31 +419,58 @@ def main() -> None:
     connection.close()
 
     port = free_port()
+    bare = "bare Django view"
     scenarios = [
-        Scenario("bare Django view", [raw_request(port, "GET", BARE_PATH, token)], 200),
-        Scenario("GET screening list (25)", [raw_request(port, "GET", LIST_PATH, token)], 200),
+        Scenario(bare, port, [raw_request(port, "GET", BARE_PATH, token)], 200, bare),
+        Scenario(
+            "GET screening list (25)",
+            port,
+            [raw_request(port, "GET", LIST_PATH, token)],
+            200,
+            bare,
+        ),
         Scenario(
             "POST intake",
+            port,
             [raw_request(port, "POST", INTAKE_PATH, token, body) for body in bodies],
             201,
+            bare,
         ),
     ]
+    others: list[Scenario] = []
+    if options.against:
+        other_port, label = free_port(), f"[{options.against.name}]"
+        others = [
+            Scenario(
+                f"{scenario.name} {label}",
+                other_port,
+                [
+                    request.replace(f":{port}".encode(), f":{other_port}".encode(), 1)
+                    for request in scenario.requests
+                ],
+                scenario.expected_status,
+                f"{bare} {label}",
+            )
+            for scenario in scenarios[:2]
+        ]
     print(
         f"gunicorn: {options.workers} sync workers; PostgreSQL {DATABASE_URL.rsplit('/', 1)[1]}; "
         f"{options.screenings:,} screenings; {options.rounds} rounds x {options.seconds:g} s; "
         f"{options.concurrency} clients",
         flush=True,
     )
-    server = server_start(port, options.workers)
+    servers = [server_start(port, options.workers)]
     try:
+        if others:
+            servers.append(server_start(others[0].port, options.workers, options.against))
         # Warm every worker and path once before measuring.
-        for scenario in scenarios:
-            measure(port, scenario, options.concurrency, 1.0)
-        rates: dict[str, list[float]] = {scenario.name: [] for scenario in scenarios}
+        for scenario in scenarios + others:
+            measure(scenario, options.concurrency, 1.0)
+        rates: dict[str, list[float]] = {scenario.name: [] for scenario in scenarios + others}
         failures = 0
-        for number, scenario in rounds_of(scenarios, options.rounds):
+        for number, scenario in rounds_of(scenarios, others, options.rounds):
             before = cpu_seconds_by_process() if options.cpu else {}
-            result = measure(port, scenario, options.concurrency, options.seconds)
+            result = measure(scenario, options.concurrency, options.seconds)
             rates[scenario.name].append(result.requests_per_second)
             failures += result.failures
             cpu = ""
@@ -440,23 +481,26 @@ def main() -> None:
                     for name in ("gunicorn", "postgres")
                 )
             print(
-                f"  round {number + 1}: {scenario.name:26} {result.requests_per_second:8.1f} req/s"
+                f"  round {number + 1}: {scenario.name:34} {result.requests_per_second:8.1f} req/s"
                 f"  p95 {result.percentile(0.95):6.1f} ms{cpu}",
                 flush=True,
             )
-        latency = measure(port, scenarios[1], 8, options.seconds * 2)
-        bare_latency = measure(port, scenarios[0], 8, options.seconds)
+        latency = measure(scenarios[1], 8, options.seconds * 2)
+        bare_latency = measure(scenarios[0], 8, options.seconds)
         failures += latency.failures + bare_latency.failures
     finally:
-        server_stop(server)
+        for server in servers:
+            server_stop(server)
         queue_empty()
 
-    bare = scenarios[0].name
     print("\nrequests per second (median of rounds) and ratio to the bare view (per round):")
-    for scenario in scenarios:
-        ratios = [rate / base for rate, base in zip(rates[scenario.name], rates[bare], strict=True)]
+    for scenario in scenarios + others:
+        ratios = [
+            rate / base
+            for rate, base in zip(rates[scenario.name], rates[scenario.baseline], strict=True)
+        ]
         print(
-            f"  {scenario.name:26} {statistics.median(rates[scenario.name]):8.1f} req/s"
+            f"  {scenario.name:34} {statistics.median(rates[scenario.name]):8.1f} req/s"
             f"   ratio {statistics.median(ratios):.3f}"
             f"  (rounds: {', '.join(f'{ratio:.3f}' for ratio in ratios)})"
         )

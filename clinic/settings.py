@@ -106,7 +106,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.boo
 # leaves, without waiting for PostgreSQL to flush it to disk: it reaches the disk within 600 ms
 # (3 x wal_writer_delay), and only a crash of the database server itself within that time
 # could lose it. Events of writes always commit with the write. Set to false to make every
-# read wait for the flush as well (10-16 % of the list endpoint's throughput, docs/benchmarks.md).
+# read wait for the flush as well (8-16 % of the list endpoint's throughput, docs/benchmarks.md).
 AUDIT_READS_ASYNCHRONOUS_COMMIT: bool = env.bool("AUDIT_READS_ASYNCHRONOUS_COMMIT", default=True)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
