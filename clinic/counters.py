@@ -13,9 +13,11 @@ A request budget (`budget_spend`) does not ask Redis on every request: each proc
 lease of several requests at once (one `INCRBY`) and spends it locally, so a caller well
 within its budget costs one round trip per lease, not per request. A lease is at most 1 % of
 the budget (and at most LEASE_MAX requests), and at most a tenth of what was left of it when
-this process last asked, so leases shrink towards the end of a window and the budget is never
-exceeded. The price: requests leased by one process and not yet spent are not available to the
-others, so with P processes a caller may be refused up to (P - 1) % of its budget early.
+this process last asked, so leases shrink as the budget runs out (budgets under 200 requests
+are counted request by request). A lease is cut to what is left of the budget, so the budget
+is never exceeded. The price: requests leased by one process and not yet spent are not
+available to the others, so with P processes a caller may be refused up to (P - 1) % of its
+budget early.
 """
 
 from __future__ import annotations
@@ -100,7 +102,7 @@ def budget_spend(key: str, *, limit: int, timeout: int) -> bool:
             if len(_leases) >= LEASES_KEPT:
                 _leases_prune(now)
             lease = _leases[key] = _Lease(left=0, seen=0, expires=now + timeout)
-        lease.seen = max(lease.seen, count)
+        lease.seen = count
         if granted:
             lease.left += granted - 1
     return granted > 0
@@ -109,7 +111,7 @@ def budget_spend(key: str, *, limit: int, timeout: int) -> bool:
 def _leases_prune(now: float) -> None:
     for key in [key for key, lease in _leases.items() if lease.expires <= now]:
         del _leases[key]
-    if len(_leases) >= LEASES_KEPT:  # all current: forget them (their requests go unspent)
+    if len(_leases) >= LEASES_KEPT // 2:  # mostly current: forget them (their requests go unspent)
         _leases.clear()
 
 

@@ -36,15 +36,19 @@ def row_insert(instance: M, *, commit_asynchronously: bool = False) -> M:
     (`synchronous_commit` off for that transaction alone, set by the statement itself). The row
     is committed and visible at once; PostgreSQL's WAL writer flushes it within three
     `wal_writer_delay`s (600 ms by default), and only a crash of the database server inside
-    that time could lose it. Inside an atomic block the flag is ignored: the setting would
-    apply to the whole enclosing transaction.
+    that time (or, with a synchronous standby, a failover to it) could lose it. Inside an
+    atomic block or with autocommit off the flag is ignored: the setting would apply to the
+    whole open transaction.
     """
     model = type(instance)
     alias = router.db_for_write(model, instance=instance)
     connection = connections[alias]
+    # Only when the INSERT is a transaction of its own: inside an atomic block, or with
+    # autocommit turned off, the setting would cover the whole open transaction.
     asynchronous = (
         commit_asynchronously
         and connection.vendor == "postgresql"
+        and connection.get_autocommit()
         and not connection.in_atomic_block
     )
     sql, fields, returns_id = _insert_statement(model, alias, asynchronous)

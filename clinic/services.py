@@ -35,9 +35,9 @@ def audit_record(
     """Record one read or write of patient data. Callers pass ids, never patient data.
 
     Every API read pays for this row: it goes in with `row_insert`'s cached statement. A
-    write's event commits with the write, in its transaction. A read's event is a transaction
-    of its own, committed before the response leaves; with AUDIT_READS_ASYNCHRONOUS_COMMIT (the
-    default) it does not wait for the disk flush (see `row_insert`).
+    write's event always waits for the disk flush. A read's event is a transaction of its own,
+    committed before the response leaves; with AUDIT_READS_ASYNCHRONOUS_COMMIT (the default)
+    it does not wait for the flush (see `row_insert`).
     """
     return row_insert(
         AuditEvent(

@@ -104,9 +104,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.boo
 
 # The audit event of a read (a record shown, a list, a download) commits before the response
 # leaves, without waiting for PostgreSQL to flush it to disk: it reaches the disk within 600 ms
-# (3 x wal_writer_delay), and only a crash of the database server itself within that time
-# could lose it. Events of writes always commit with the write. Set to false to make every
-# read wait for the flush as well (8-16 % of the list endpoint's throughput, docs/benchmarks.md).
+# (3 x wal_writer_delay), and only a crash of the database server itself within that time (or
+# a failover to a synchronous standby) could lose it. Events of writes always wait for the
+# flush. Set to false to make every read wait for the flush as well (8-16 % of the list
+# endpoint's throughput, docs/benchmarks.md).
 AUDIT_READS_ASYNCHRONOUS_COMMIT: bool = env.bool("AUDIT_READS_ASYNCHRONOUS_COMMIT", default=True)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

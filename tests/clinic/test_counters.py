@@ -151,3 +151,39 @@ def test_a_budget_still_holds_with_redis_down(settings: Settings) -> None:
     settings.COUNTERS_REDIS_URL = CLOSED_PORT_REDIS_URL
     spent = [budget_spend("budget", limit=500, timeout=60) for _ in range(501)]
     assert spent == [True] * 500 + [False]
+
+
+def test_leases_shrink_as_the_budget_runs_out(redis_url: str, settings: Settings) -> None:
+    settings.COUNTERS_REDIS_URL = redis_url
+    key = f"test-{uuid.uuid4().hex}"
+    other_processes = redis.Redis.from_url(redis_url)
+    try:
+        other_processes.set(KEY_PREFIX + key, 900, ex=60)  # 900 of 1,000 spent elsewhere
+        counts = []
+        for _ in range(30):
+            assert budget_spend(key, limit=1000, timeout=60)
+            counts.append(int(other_processes.get(KEY_PREFIX + key) or 0))
+        # a first lease of 10 (nothing seen yet), then a tenth of what was left: 9, 8, 7
+        assert counts[0] == counts[9] == 910
+        assert counts[10] == counts[18] == 919
+        assert counts[19] == counts[26] == 927
+        assert counts[27] == 934
+    finally:
+        other_processes.delete(KEY_PREFIX + key)
+        other_processes.close()
+
+
+@pytest.mark.parametrize("limit", [99, 199])
+def test_budgets_under_200_are_counted_request_by_request(
+    redis_url: str, settings: Settings, limit: int
+) -> None:
+    settings.COUNTERS_REDIS_URL = redis_url
+    key = f"test-{uuid.uuid4().hex}"
+    other_process = redis.Redis.from_url(redis_url)
+    try:
+        for spent in range(1, 4):
+            assert budget_spend(key, limit=limit, timeout=60)
+            assert int(other_process.get(KEY_PREFIX + key) or 0) == spent
+    finally:
+        other_process.delete(KEY_PREFIX + key)
+        other_process.close()
