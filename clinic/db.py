@@ -31,20 +31,18 @@ def row_insert(instance: M, *, commit_asynchronously: bool = False) -> M:
     Related objects must have been saved before they were assigned: their key is read from
     the instance's `<name>_id` attributes, as assignment left them.
 
-    `commit_asynchronously`: on PostgreSQL, when the INSERT is a transaction of its own (no
-    atomic block is open), it commits without waiting for its WAL to reach the disk
-    (`synchronous_commit` off for that transaction alone, set by the statement itself). The row
-    is committed and visible at once; PostgreSQL's WAL writer flushes it within three
-    `wal_writer_delay`s (600 ms by default), and only a crash of the database server inside
-    that time (or, with a synchronous standby, a failover to it) could lose it. Inside an
-    atomic block or with autocommit off the flag is ignored: the setting would apply to the
-    whole open transaction.
+    `commit_asynchronously`: on PostgreSQL, when the INSERT is a transaction of its own
+    (autocommit on, no atomic block open), it commits without waiting for its WAL to reach
+    the disk (`synchronous_commit` off for that transaction alone, set by the statement
+    itself). The row is committed and visible at once; PostgreSQL's WAL writer flushes it
+    within three `wal_writer_delay`s (600 ms by default), and only a crash of the database
+    server inside that time (or, with a synchronous standby, a failover to it) could lose it.
+    Inside an atomic block or with autocommit off the flag is ignored: the setting would apply
+    to the whole open transaction.
     """
     model = type(instance)
     alias = router.db_for_write(model, instance=instance)
     connection = connections[alias]
-    # Only when the INSERT is a transaction of its own: inside an atomic block, or with
-    # autocommit turned off, the setting would cover the whole open transaction.
     asynchronous = (
         commit_asynchronously
         and connection.vendor == "postgresql"

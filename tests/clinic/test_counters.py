@@ -5,6 +5,8 @@ from __future__ import annotations
 import multiprocessing
 import time
 import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -16,22 +18,39 @@ from clinic.counters import KEY_PREFIX, budget_spend, counter_get, counter_incr,
 from tests.services import CLOSED_PORT_REDIS_URL
 
 
-def test_counts_are_kept_in_redis_where_every_process_sees_them(
-    redis_url: str, settings: Settings
-) -> None:
+@dataclass(frozen=True)
+class Shared:
+    """A fresh counter key in Redis, and another process's own connection to look at it."""
+
+    key: str
+    other_process: redis.Redis
+
+    def count(self) -> int:
+        return int(self.other_process.get(KEY_PREFIX + self.key) or 0)
+
+    def ttl(self) -> int:
+        return int(self.other_process.ttl(KEY_PREFIX + self.key))
+
+
+@pytest.fixture
+def shared(redis_url: str, settings: Settings) -> Iterator[Shared]:
     settings.COUNTERS_REDIS_URL = redis_url
-    key = f"test-{uuid.uuid4().hex}"
-    other_process = redis.Redis.from_url(redis_url)  # its own connection to the same Redis
+    other_process = redis.Redis.from_url(redis_url)
+    counter = Shared(f"test-{uuid.uuid4().hex}", other_process)
     try:
-        counts = [counter_incr(key, timeout=60) for _ in range(3)]
-        assert counts == [1, 2, 3]
-        assert int(other_process.get(KEY_PREFIX + key) or 0) == 3
-        assert 0 < other_process.ttl(KEY_PREFIX + key) <= 60  # set once, by the first count
-        assert counter_get(key) == 3
-        assert counters._local.get(key) is None  # nothing counted on the side
+        yield counter
     finally:
-        other_process.delete(KEY_PREFIX + key)
+        other_process.delete(KEY_PREFIX + counter.key)
         other_process.close()
+
+
+def test_counts_are_kept_in_redis_where_every_process_sees_them(shared: Shared) -> None:
+    counts = [counter_incr(shared.key, timeout=60) for _ in range(3)]
+    assert counts == [1, 2, 3]
+    assert shared.count() == 3
+    assert 0 < shared.ttl() <= 60  # set once, by the first count
+    assert counter_get(shared.key) == 3
+    assert counters._local.get(shared.key) is None  # nothing counted on the side
 
 
 def test_with_redis_down_counting_goes_on_in_the_process_and_redis_is_retried_later(
@@ -59,60 +78,42 @@ def test_without_a_redis_url_each_process_counts_on_its_own(settings: Settings) 
 
 
 def test_a_budget_is_taken_from_redis_in_leases_and_spent_in_the_process(
-    redis_url: str, settings: Settings
+    shared: Shared,
 ) -> None:
-    settings.COUNTERS_REDIS_URL = redis_url
-    key = f"test-{uuid.uuid4().hex}"
-    other_process = redis.Redis.from_url(redis_url)
-    try:
-        # A budget of 1,000: leases of 1 % (10 requests), one INCRBY each.
-        assert budget_spend(key, limit=1000, timeout=60)
-        assert int(other_process.get(KEY_PREFIX + key) or 0) == 10
-        assert all(budget_spend(key, limit=1000, timeout=60) for _ in range(9))
-        assert int(other_process.get(KEY_PREFIX + key) or 0) == 10  # spent without asking
-        assert budget_spend(key, limit=1000, timeout=60)
-        assert int(other_process.get(KEY_PREFIX + key) or 0) == 20
-        assert 0 < other_process.ttl(KEY_PREFIX + key) <= 60
-    finally:
-        other_process.delete(KEY_PREFIX + key)
-        other_process.close()
+    # A budget of 1,000: leases of 1 % (10 requests), one INCRBY each.
+    assert budget_spend(shared.key, limit=1000, timeout=60)
+    assert shared.count() == 10
+    assert all(budget_spend(shared.key, limit=1000, timeout=60) for _ in range(9))
+    assert shared.count() == 10  # spent without asking
+    assert budget_spend(shared.key, limit=1000, timeout=60)
+    assert shared.count() == 20
+    assert 0 < shared.ttl() <= 60
 
 
-def test_a_small_budget_is_counted_request_by_request(redis_url: str, settings: Settings) -> None:
-    settings.COUNTERS_REDIS_URL = redis_url
-    key = f"test-{uuid.uuid4().hex}"
-    other_process = redis.Redis.from_url(redis_url)
-    try:
-        assert [budget_spend(key, limit=3, timeout=60) for _ in range(4)] == [True] * 3 + [False]
-        assert int(other_process.get(KEY_PREFIX + key) or 0) == 4
-    finally:
-        other_process.delete(KEY_PREFIX + key)
-        other_process.close()
+def test_a_small_budget_is_counted_request_by_request(shared: Shared) -> None:
+    spent = [budget_spend(shared.key, limit=3, timeout=60) for _ in range(4)]
+    assert spent == [True] * 3 + [False]
+    assert shared.count() == 4
 
 
 def test_leases_never_exceed_the_budget_and_strand_at_most_a_lease_per_other_process(
-    redis_url: str, settings: Settings, monkeypatch: pytest.MonkeyPatch
+    shared: Shared, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    settings.COUNTERS_REDIS_URL = redis_url
-    key = f"test-{uuid.uuid4().hex}"
     first_process_leases: dict[str, object] = {}
     monkeypatch.setattr(counters, "_leases", first_process_leases)
-    try:
-        assert budget_spend(key, limit=1000, timeout=60)  # leases 10, spends 1
-        monkeypatch.setattr(counters, "_leases", {})  # a second process
-        spent_by_second = 0
-        while budget_spend(key, limit=1000, timeout=60):
-            spent_by_second += 1
-        # all but the first process's lease; leases shrank to single requests at the end
-        assert spent_by_second == 990
-        monkeypatch.setattr(counters, "_leases", first_process_leases)
-        spent_by_first = 1
-        while budget_spend(key, limit=1000, timeout=60):
-            spent_by_first += 1
-        assert spent_by_first == 10
-        assert spent_by_first + spent_by_second == 1000
-    finally:
-        redis.Redis.from_url(redis_url).delete(KEY_PREFIX + key)
+    assert budget_spend(shared.key, limit=1000, timeout=60)  # leases 10, spends 1
+    monkeypatch.setattr(counters, "_leases", {})  # a second process
+    spent_by_second = 0
+    while budget_spend(shared.key, limit=1000, timeout=60):
+        spent_by_second += 1
+    # all but the first process's lease: the last leases are cut to what is left
+    assert spent_by_second == 990
+    monkeypatch.setattr(counters, "_leases", first_process_leases)
+    spent_by_first = 1
+    while budget_spend(shared.key, limit=1000, timeout=60):
+        spent_by_first += 1
+    assert spent_by_first == 10
+    assert spent_by_first + spent_by_second == 1000
 
 
 def _spend_until_refused(key: str, redis_url: str, start: Any, results: Any) -> None:
@@ -127,24 +128,22 @@ def _spend_until_refused(key: str, redis_url: str, start: Any, results: Any) -> 
     results.put(spent)
 
 
-def test_processes_spending_one_budget_together_spend_exactly_the_budget(redis_url: str) -> None:
-    key = f"test-{uuid.uuid4().hex}"
+def test_processes_spending_one_budget_together_spend_exactly_the_budget(
+    shared: Shared, redis_url: str
+) -> None:
     context = multiprocessing.get_context("fork")
     results, start = context.Queue(), context.Barrier(4)
     processes = [
-        context.Process(target=_spend_until_refused, args=(key, redis_url, start, results))
+        context.Process(target=_spend_until_refused, args=(shared.key, redis_url, start, results))
         for _ in range(4)
     ]
-    try:
-        for process in processes:
-            process.start()
-        spent = [results.get(timeout=60) for _ in processes]
-        for process in processes:
-            process.join(timeout=10)
-        assert sum(spent) == 3000, spent
-        assert sum(count > 0 for count in spent) >= 2, spent  # they did compete
-    finally:
-        redis.Redis.from_url(redis_url).delete(KEY_PREFIX + key)
+    for process in processes:
+        process.start()
+    spent = [results.get(timeout=60) for _ in processes]
+    for process in processes:
+        process.join(timeout=10)
+    assert sum(spent) == 3000, spent
+    assert sum(count > 0 for count in spent) >= 2, spent  # they did compete
 
 
 def test_a_budget_still_holds_with_redis_down(settings: Settings) -> None:
@@ -153,37 +152,21 @@ def test_a_budget_still_holds_with_redis_down(settings: Settings) -> None:
     assert spent == [True] * 500 + [False]
 
 
-def test_leases_shrink_as_the_budget_runs_out(redis_url: str, settings: Settings) -> None:
-    settings.COUNTERS_REDIS_URL = redis_url
-    key = f"test-{uuid.uuid4().hex}"
-    other_processes = redis.Redis.from_url(redis_url)
-    try:
-        other_processes.set(KEY_PREFIX + key, 900, ex=60)  # 900 of 1,000 spent elsewhere
-        counts = []
-        for _ in range(30):
-            assert budget_spend(key, limit=1000, timeout=60)
-            counts.append(int(other_processes.get(KEY_PREFIX + key) or 0))
-        # a first lease of 10 (nothing seen yet), then a tenth of what was left: 9, 8, 7
-        assert counts[0] == counts[9] == 910
-        assert counts[10] == counts[18] == 919
-        assert counts[19] == counts[26] == 927
-        assert counts[27] == 934
-    finally:
-        other_processes.delete(KEY_PREFIX + key)
-        other_processes.close()
+def test_leases_shrink_as_the_budget_runs_out(shared: Shared) -> None:
+    shared.other_process.set(KEY_PREFIX + shared.key, 900, ex=60)  # 900 of 1,000 spent elsewhere
+    counts = []
+    for _ in range(30):
+        assert budget_spend(shared.key, limit=1000, timeout=60)
+        counts.append(shared.count())
+    # a first lease of 10 (nothing seen yet), then a tenth of what was left: 9, 8, 7
+    assert counts[0] == counts[9] == 910
+    assert counts[10] == counts[18] == 919
+    assert counts[19] == counts[26] == 927
+    assert counts[27] == 934
 
 
 @pytest.mark.parametrize("limit", [99, 199])
-def test_budgets_under_200_are_counted_request_by_request(
-    redis_url: str, settings: Settings, limit: int
-) -> None:
-    settings.COUNTERS_REDIS_URL = redis_url
-    key = f"test-{uuid.uuid4().hex}"
-    other_process = redis.Redis.from_url(redis_url)
-    try:
-        for spent in range(1, 4):
-            assert budget_spend(key, limit=limit, timeout=60)
-            assert int(other_process.get(KEY_PREFIX + key) or 0) == spent
-    finally:
-        other_process.delete(KEY_PREFIX + key)
-        other_process.close()
+def test_budgets_under_200_are_counted_request_by_request(shared: Shared, limit: int) -> None:
+    for spent in range(1, 4):
+        assert budget_spend(shared.key, limit=limit, timeout=60)
+        assert shared.count() == spent
