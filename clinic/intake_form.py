@@ -98,16 +98,18 @@ def food_field_id(row: int, name: str) -> str:
 
 
 def draft_document(
-    *, instrument: Instrument, answers: Mapping[str, Any], today: date, birth_date: date | None
+    *, instrument: Instrument, answers: Mapping[str, Any], today: date
 ) -> dict[str, Any]:
-    """The intake document the draft would submit today: the form produces the API's format."""
+    """The intake document the draft would submit today: the form produces the API's format.
+
+    The patient's birth date is not the form's to add: the intake service takes it from the
+    patient record, as it does for every entry point.
+    """
     document: dict[str, Any] = {
         "instrument": instrument.id,
         "version": instrument.version,
         "completed_on": today.isoformat(),
     }
-    if birth_date is not None:
-        document["patient"] = {"birth_date": birth_date.isoformat()}
     document["answers"] = dict(answers)
     return document
 

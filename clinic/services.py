@@ -145,7 +145,6 @@ def invitation_submit(*, invitation: Invitation) -> Intake:
         instrument=get_instrument(locked.instrument, locked.version),
         answers=locked.draft_answers,
         today=timezone.localdate(),
-        birth_date=locked.patient.birth_date,
     )
     screening = intake_submit(patient=locked.patient, document=document, source=Intake.Source.FORM)
     locked.submitted_at = timezone.now()

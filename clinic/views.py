@@ -73,7 +73,6 @@ class Draft:
             instrument=instrument,
             answers=answers,
             today=today,
-            birth_date=invitation.patient.birth_date,
         )
         problems = problems_by_step(steps, document, today=today)
         started = invitation.draft_saved_at is not None

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 import factory
+from django.contrib.auth.models import Permission
 from django.utils import timezone
 
 from clinic.models import Clinic, Patient, User
@@ -48,7 +50,18 @@ class PatientFactory(factory.django.DjangoModelFactory):
     external_id = factory.Sequence(lambda n: f"EXT-{n:05d}")
     given_name = factory.Faker("first_name")
     family_name = factory.Faker("last_name")
-    birth_date = factory.Faker("date_of_birth", minimum_age=18, maximum_age=90)
+    # The birth date of `sample_document`: a document's birth date must match the record's.
+    birth_date = datetime.date(1971, 5, 2)
+
+
+def with_permissions(user: User, *permissions: str) -> User:
+    """`user` granted Django permissions named `app_label.codename` (for the admin)."""
+    for permission in permissions:
+        app_label, codename = permission.split(".")
+        user.user_permissions.add(
+            Permission.objects.get(content_type__app_label=app_label, codename=codename)
+        )
+    return User.objects.get(pk=user.pk)  # a fresh object: no stale permission cache
 
 
 def screening_for(patient: Patient, document: dict[str, Any] | None = None) -> Screening:
@@ -66,4 +79,5 @@ __all__ = [
     "UserFactory",
     "screening_for",
     "timezone",
+    "with_permissions",
 ]

@@ -3,6 +3,7 @@ QuestionnaireResponse read out turns back into the same intake and the same scre
 
 from __future__ import annotations
 
+import datetime
 import json
 import random
 from typing import Any
@@ -153,6 +154,9 @@ def test_a_questionnaire_response_round_trips_into_the_same_screening(
 @pytest.mark.parametrize("seed", range(8))
 def test_random_intakes_round_trip(seed: int, patient: Patient, writer: APIClient) -> None:
     document = random_document(random.Random(seed))
+    # The record's birth date is the document's: a differing one is refused.
+    patient.birth_date = datetime.date.fromisoformat(document["patient"]["birth_date"])
+    patient.save()
     screening = screening_for(patient, document)
     exported = questionnaire_response_resource(screening.intake)
     QuestionnaireResponse.model_validate(exported)
@@ -211,7 +215,13 @@ def test_a_response_about_another_clinics_patient_is_not_found(
     before = Intake.objects.count()
     # when B's client posts it
     response = post_fhir(callers("b_client"), resource)
-    # then
+    # then A's identifier system is not B's: refused without a look-up
+    assert response.status_code == 422
+    assert response.json()["issue"][0]["expression"] == ["subject"]
+    assert Intake.objects.count() == before
+    # and A's external id in B's own system is not found
+    resource["subject"] = {"identifier": {"value": rich_screening.patient.external_id}}
+    response = post_fhir(callers("b_client"), resource)
     assert response.status_code == 404
     assert response.json()["resourceType"] == "OperationOutcome"
     assert Intake.objects.count() == before

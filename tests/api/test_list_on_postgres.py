@@ -22,6 +22,8 @@ COMPRESSED_FROM = 2_100
 def long_screening(patient: Patient) -> Screening:
     """A screening of a random intake whose result document is long enough to be compressed."""
     rng = random.Random(2026)
+    patient.birth_date = None  # random intakes carry birth dates of their own
+    patient.save()
     for _ in range(50):
         screening = screening_for(patient, random_document(rng))
         if len(screening.result_json) > COMPRESSED_FROM:
