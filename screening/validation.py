@@ -3,7 +3,8 @@
 Every rule is read from the instrument: item types, scale maxima, ranges (including bounds that
 are the year of `completed_on`), choices, lengths, entry counts, required items, `enable_when`
 conditions, all-or-none groups and the food-list constraints. A new instrument version needs no
-change here. Validation is pure: no database and no clock (`today` is passed in).
+change here. Validation is pure: no database and no clock (`today` is passed in: the latest
+acceptable date, `latest_possible_date(now)`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import json
 import re
 from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from screening.instruments import INSTRUMENTS, get_instrument
@@ -34,6 +35,22 @@ class IntakeInvalid(ValueError):
     def __init__(self, problems: list[Problem]) -> None:
         super().__init__("; ".join(f"{p.item}: {p.message}" for p in problems))
         self.problems = problems
+
+
+# The earliest time zone on Earth (UTC+14, the Line Islands): where a new day starts first.
+EARLIEST_UTC_OFFSET = timezone(timedelta(hours=14))
+
+
+def latest_possible_date(now: datetime) -> date:
+    """The latest calendar date anywhere on Earth at the instant `now` (an aware datetime):
+    the date in UTC+14.
+
+    A bare date (`completed_on`) carries no time zone: it is in the future only after this
+    date, so that a patient for whom the day has begun is never refused, wherever the server is.
+    """
+    if now.utcoffset() is None:
+        raise ValueError("now must be an aware datetime")
+    return now.astimezone(EARLIEST_UTC_OFFSET).date()
 
 
 TOP_LEVEL_FIELDS = ("instrument", "version", "completed_on", "patient", "answers")
@@ -109,7 +126,11 @@ def _plan_build(instrument: Instrument) -> _Plan:
 
 
 def validate_intake(document: Any, *, today: date) -> list[Problem]:
-    """Every problem of the document at once; an empty list when it is valid."""
+    """Every problem of the document at once; an empty list when it is valid.
+
+    `today` is the latest acceptable date: `latest_possible_date(now)` for an intake
+    submitted now.
+    """
     if not isinstance(document, dict):
         return [
             Problem("document", "wrong_type", f"expected a JSON object, got {_describe(document)}")
@@ -178,7 +199,10 @@ def _completed_on(document: dict[str, Any], today: date, problems: list[Problem]
         return None
     completed_on = _parse_date("completed_on", document["completed_on"], problems)
     if completed_on is not None and completed_on > today:
-        message = f"{completed_on.isoformat()} is in the future (today is {today.isoformat()})"
+        message = (
+            f"{completed_on.isoformat()} is in the future: the latest date accepted now is "
+            f"{today.isoformat()} (today's date where the day starts first, UTC+14)"
+        )
         problems.append(Problem("completed_on", "future_date", message))
         return None
     return completed_on
@@ -210,8 +234,10 @@ def _check_patient(
         problems.append(Problem("patient.birth_date", "null_not_allowed", message))
         return
     birth_date = _parse_date("patient.birth_date", patient["birth_date"], problems)
-    # Without a usable completed_on, today is the latest possible birth date.
-    latest, what = (completed_on, "completed_on") if completed_on else (today, "today")
+    # Without a usable completed_on, the latest acceptable date is the latest birth date.
+    latest, what = (
+        (completed_on, "completed_on") if completed_on else (today, "the latest date accepted now")
+    )
     if birth_date is not None and birth_date > latest:
         message = f"{birth_date.isoformat()} is after {what} ({latest.isoformat()})"
         problems.append(Problem("patient.birth_date", "future_date", message))

@@ -69,6 +69,9 @@ NOT_CLINIC_DATA = expect(401, 200, 200, 200, 200, 200)
 CREATE_OWN = expect(401, 403, 201, 201, 201, 201)
 WRITE_A_OBJECT = expect(401, 403, 200, 404, 200, 404)
 CREATE_FOR_A_PATIENT = expect(401, 403, 201, 404, 201, 404)
+# A response exported by clinic A names its patient in A's identifier system: to B that is
+# another system's identifier, refused before any look-up (422 naming the subject).
+SUBMIT_FHIR_FOR_A_PATIENT = expect(401, 403, 201, 422, 201, 422)
 ADMIN_LIST = expect(401, 403, 200, 200, 403, 403)
 ADMIN_CREATE = expect(401, 403, 201, 201, 403, 403)
 ADMIN_READ_A_OBJECT = expect(401, 403, 200, 404, 403, 403)
@@ -225,7 +228,7 @@ OPERATIONS = [
         "FHIR QuestionnaireResponse submit",
         "post",
         lambda w: "/api/fhir/QuestionnaireResponse",
-        CREATE_FOR_A_PATIENT,
+        SUBMIT_FHIR_FOR_A_PATIENT,
         questionnaire_response_of_a,
         content_type="application/fhir+json",
     ),

@@ -10,11 +10,11 @@ import json
 import os
 import subprocess
 import sys
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+import time_machine
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
@@ -157,14 +157,19 @@ def test_an_invalid_document_exits_with_status_2_on_the_command_line(tmp_path: P
     assert "bloating.after_water: " in run.stderr
 
 
-def test_validation_uses_todays_date(tmp_path: Path) -> None:
-    tomorrow = timezone.localdate() + timedelta(days=1)
-    document = sample_document(completed_on=tomorrow.isoformat())
+def test_validation_accepts_dates_up_to_the_date_in_the_earliest_time_zone(
+    tmp_path: Path,
+) -> None:
+    # At 10:00 UTC on 1 December it is already 2 December in UTC+14, and no later anywhere.
+    with time_machine.travel("2026-12-01T10:00:00Z", tick=False):
+        out, _ = screen(str(write_document(tmp_path, sample_document(completed_on="2026-12-02"))))
+        later = write_document(tmp_path, sample_document(completed_on="2026-12-03"), "later.json")
+        error, err = screen_failure(str(later))
 
-    error, err = screen_failure(str(write_document(tmp_path, document)))
-
+    assert json.loads(out)["overall"]  # scored
     assert error.returncode == 2
-    assert err.startswith("completed_on: ")
+    assert err.startswith("completed_on: 2026-12-03 is in the future")
+    assert "2026-12-02" in err
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ from screening.documents import result_json
 from screening.instruments.definition import Instrument
 from screening.scoring import score_intake
 from screening.summary import result_summary_text
-from screening.validation import IntakeInvalid, ensure_valid
+from screening.validation import IntakeInvalid, ensure_valid, latest_possible_date
 
 # The exit status of a document that cannot be screened, as with a usage error.
 EXIT_INVALID = 2
@@ -71,7 +71,7 @@ class Command(BaseCommand):
     def validated_instrument(self, document: Any) -> Instrument:
         """The document's instrument; every problem on its own line of stderr otherwise."""
         try:
-            return ensure_valid(document, today=timezone.localdate())
+            return ensure_valid(document, today=latest_possible_date(timezone.now()))
         except IntakeInvalid as invalid:
             for problem in invalid.problems:
                 self.stderr.write(f"{problem.item}: {problem.message}", style_func=str)
