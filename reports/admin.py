@@ -1,4 +1,4 @@
-"""Admin for reports: their state, read-only, scoped to the staff member's clinic."""
+"""Admin for reports: their state, read-only, scoped to the staff member's clinic, audited."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from reports.models import Report
 class ReportAdmin(ClinicScopedAdmin):
     list_display = ["id", "screening", "template_version", "status", "attempts", "finished_at"]
     list_filter = ["status", "template_version"]
+    audit_object_type = "report"
     # The file is served by the API, which audits each download; the admin shows state only.
     exclude = ["file"]
     readonly_fields = [
@@ -34,6 +35,10 @@ class ReportAdmin(ClinicScopedAdmin):
     ]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # View pages only: a saved form would write the row back over the worker's updates.
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:

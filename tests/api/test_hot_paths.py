@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
@@ -130,8 +131,10 @@ def test_timestamps_read_by_the_own_statement_print_as_the_detail_prints_them(
     writer: APIClient,
 ) -> None:
     # given the newest screening with timestamps whose fractions end in zeros, or have none
-    newest = screenings[-1]
-    Screening.objects.filter(pk=newest.pk).update(created_at=created_at, reviewed_at=reviewed_at)
+    # (stored when the clock said `created_at`: the column is read-only once stored)
+    with time_machine.travel(created_at, tick=False):
+        newest = screening_for(screenings[-1].patient, sample_document(completed_on="2026-02-01"))
+    Screening.objects.filter(pk=newest.pk).update(reviewed_at=reviewed_at)
     # when it is read from the list's own statement and from the detail
     item = writer.get("/api/v1/screenings/?page_size=1").json()["results"][0]
     detail = writer.get(f"/api/v1/screenings/{newest.pk}/").json()
