@@ -62,7 +62,7 @@ test: check migrations-check
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	DEBUG=true $(BIN)/mypy clinic screening reports
+	DEBUG=true $(BIN)/mypy clinic screening reports notifications
 
 bench: install | var
 	@shopt -s nullglob; benches=(bench/bench_*.py); \

@@ -29,6 +29,13 @@ class Clinic(models.Model):
     welcome_text = models.TextField(
         blank=True, help_text="Shown to patients on the first step of the intake form."
     )
+    alarm_contacts = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="alarm_contact_for",
+        help_text="Who is emailed when a screening with alarm features arrives (a link only, "
+        "no health data). Empty: every active practitioner and clinic admin with an email.",
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
@@ -53,6 +60,11 @@ class User(AbstractUser):
     @property
     def is_clinic_admin(self) -> bool:
         return self.role == self.Role.CLINIC_ADMIN
+
+    @property
+    def display_name(self) -> str:
+        """How a staff member is named on the record: full name, else the username."""
+        return self.get_full_name().strip() or self.get_username()
 
 
 class Patient(models.Model):

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "clinic",
     "screening",
     "reports",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -241,6 +242,19 @@ CELERY_BEAT_SCHEDULE["idempotency-keys-purge"] = {
     "task": "clinic.tasks.idempotency_keys_purge_task",
     "schedule": 3600.0,
     "options": {"expires": 3600.0},
+}
+
+# Alarm notices (notifications app): the email telling the practice that a screening with
+# alarm features needs prompt review. A notice handed to the broker and not sent after
+# ALARM_NOTICE_REQUEUE_AFTER seconds (its message lost) is published again; after
+# ALARM_NOTICE_MAX_ATTEMPTS sends that failed it is marked failed.
+ALARM_NOTICE_MAX_ATTEMPTS: int = env.int("ALARM_NOTICE_MAX_ATTEMPTS", default=5)
+ALARM_NOTICE_REQUEUE_AFTER: int = env.int("ALARM_NOTICE_REQUEUE_AFTER", default=300)
+ALARM_NOTICE_SWEEP_INTERVAL: float = env.float("ALARM_NOTICE_SWEEP_INTERVAL", default=30.0)
+CELERY_BEAT_SCHEDULE["alarm-notices-sweep"] = {
+    "task": "notifications.tasks.alarm_notices_sweep_task",
+    "schedule": ALARM_NOTICE_SWEEP_INTERVAL,
+    "options": {"expires": ALARM_NOTICE_SWEEP_INTERVAL},
 }
 
 # The API denies by default: every view needs a client token or a staff session and the

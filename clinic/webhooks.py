@@ -8,8 +8,9 @@ periodic sweep publishes whatever is due and was not sent. Each attempt claims i
 a compare-and-set that also counts the attempt, so a redelivered task does no harm and a
 poison event stops after MAX_ATTEMPTS.
 
-Payloads carry ids and links, never clinical data: the receiver reads the screening through
-the API with its own token.
+Payloads carry ids and links, and no clinical data beyond the alarm codes of a screening
+(`refer_first` and its red flag codes, e.g. `weight_loss`, `onset_after_50`): the receiver
+reads the screening through the API with its own token.
 """
 
 from __future__ import annotations
@@ -135,7 +136,9 @@ def webhook_deliveries_publish(*, delivery_ids: Iterable[int]) -> int:
 
 
 def screening_created_emit(*, screening: Any) -> list[int]:
-    """The screening.created event of a just-created screening (ids and links only)."""
+    """The screening.created event of a just-created screening: ids, links, and whether it
+    has alarm features (`refer_first`, the red flag codes) so that the practice's system can
+    act on them first."""
     return webhook_event_emit(
         clinic_id=screening.clinic_id,
         event_type=SCREENING_CREATED,
@@ -144,6 +147,8 @@ def screening_created_emit(*, screening: Any) -> list[int]:
             "screening": screening.pk,
             "intake": screening.intake_id,
             "patient": screening.patient_id,
+            "refer_first": bool(screening.refer_first),
+            "red_flags": list(screening.result.get("red_flags", [])),
             "links": {
                 "screening": f"/api/v1/screenings/{screening.pk}/",
                 "fhir": f"/api/fhir/RiskAssessment/{screening.pk}",

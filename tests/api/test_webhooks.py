@@ -62,10 +62,32 @@ def test_a_screening_records_one_delivery_per_subscribed_endpoint(
     payload = json.loads(deliveries[0].payload)
     assert payload["type"] == "screening.created"
     assert payload["data"]["screening"] == screening.pk
-    # ids and links only: no clinical data in the event
-    assert set(payload["data"]) == {"screening", "intake", "patient", "links"}
+    # ids, links and the alarm codes only: no other clinical data in the event
+    assert set(payload["data"]) == {
+        "screening",
+        "intake",
+        "patient",
+        "refer_first",
+        "red_flags",
+        "links",
+    }
+    assert (payload["data"]["refer_first"], payload["data"]["red_flags"]) == (False, [])
     assert only_reports.deliveries.count() == paused.deliveries.count() == 0
     assert other_clinic.deliveries.count() == 0
+
+
+def test_a_screening_with_alarm_features_announces_refer_first_and_its_red_flag_codes(
+    clinic_a: Clinic, patient: Patient
+) -> None:
+    endpoint_for(clinic_a, "https://hooks.example.org/all")
+    document = sample_document(
+        answers={"red_flags.weight_loss": True, "history.symptom_onset_year": 2025}
+    )
+    intake_submit(patient=patient, document=document)
+    data = json.loads(WebhookDelivery.objects.get().payload)["data"]
+    assert data["refer_first"] is True
+    # the codes of SCREENING.md, in its order (onset_after_50 last)
+    assert data["red_flags"] == ["weight_loss", "onset_after_50"]
 
 
 def test_a_delivery_is_signed_with_the_endpoint_secret(

@@ -1,0 +1,1 @@
+"""Notifications to the practice: alarm notices by email, sent by the worker from an outbox."""
