@@ -4,7 +4,10 @@ from __future__ import annotations
 
 # Bumped whenever the template, CSS or context changes what a report shows: a screening
 # gets one report per template version, and the same version always renders the same PDF.
-TEMPLATE_VERSION = "1"
+# 2: the clinic's record (notes with the review's sign-off, the acknowledgement of alarm
+# features or that there is none yet, an entered-in-error mark). A version-1 PDF lacks these
+# lines, so its missing acknowledgement line must not read as "not acknowledged yet".
+TEMPLATE_VERSION = "2"
 
 BAND_LABELS = {
     "minimal": "Minimal",

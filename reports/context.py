@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from reports import constants
@@ -51,6 +51,33 @@ class EarlierScreening:
     result: Mapping[str, Any]
 
 
+@dataclass(frozen=True)
+class ReviewSignOff:
+    """The practitioner who marked the screening reviewed, and when."""
+
+    reviewed_at: str  # ISO date and time, in the clinic's time zone
+    reviewer: str
+
+
+@dataclass(frozen=True)
+class AlarmAcknowledgement:
+    """What was done about the alarm features, by whom and when, as recorded."""
+
+    action: str  # the label of the recorded AlarmAction, resolved by the caller
+    note: str
+    acknowledged_by: str
+    acknowledged_at: str  # ISO date and time, in the clinic's time zone
+
+
+@dataclass(frozen=True)
+class EnteredInError:
+    """The mark of an intake entered in error (wrong patient, a test submission)."""
+
+    marked_at: str | None  # ISO date and time, in the clinic's time zone
+    marked_by: str = ""
+    reason: str = ""
+
+
 def report_context(
     *,
     document: Mapping[str, Any],
@@ -59,17 +86,28 @@ def report_context(
     clinic_name: str = "",
     earlier: EarlierScreening | None = None,
     practitioner_notes: str = "",
+    review: ReviewSignOff | None = None,
+    alarm_acknowledgement: AlarmAcknowledgement | None = None,
+    entered_in_error: EnteredInError | None = None,
 ) -> dict[str, Any]:
-    """Everything the summary shows, from an intake document, its result and optional extras."""
+    """Everything the summary shows, from an intake document, its result and optional extras.
+
+    The practitioner's notes, review, acknowledgement of alarm features and an entered-in-error
+    mark are the clinic's record about the screening: the file-based command has none.
+    """
     instrument = get_instrument(document["instrument"], document["version"])
     answers: Mapping[str, Any] = document.get("answers", {})
     patient = patient or ReportPatient(birth_date=(document.get("patient") or {}).get("birth_date"))
     patient_name = one_line(patient.name) or "Patient not named"
     clinic_name = one_line(clinic_name)
     completed_on = date_in_words(document["completed_on"])
+    title = f"Screening summary: {patient_name}, {completed_on}"
+    alarm = alarm_context(instrument, result, answers, document)
+    if alarm is not None:
+        alarm["acknowledgement"] = acknowledgement_context(alarm_acknowledgement)
     return {
         "lang": "en",
-        "title": f"Screening summary: {patient_name}, {completed_on}",
+        "title": f"Entered in error: {title}" if entered_in_error else title,
         "author": clinic_name or "Barrier intake",
         "clinic_name": clinic_name,
         "patient": {
@@ -83,7 +121,8 @@ def report_context(
         "engine": result.get("engine", ""),
         "template_version": constants.TEMPLATE_VERSION,
         "disclaimer": instrument.texts.get("disclaimer", constants.DISCLAIMER),
-        "alarm": alarm_context(instrument, result, answers, document),
+        "entered_in_error": entered_in_error_context(entered_in_error),
+        "alarm": alarm,
         "summary": summary_in_words(result),
         "chart": chart_context(instrument, result),
         "domains": domains_context(instrument, result, answers),
@@ -96,6 +135,7 @@ def report_context(
         "comparison": comparison_context(instrument, result, earlier),
         "history": history_context(instrument, answers),
         "practitioner_notes": display_text(practitioner_notes),
+        "review": review_context(review),
         "timeline": timeline_context(instrument, answers),
         # Embedded in the PDF as a file, so the summary carries its machine-readable result.
         "result_json": result_json(dict(result)),
@@ -115,6 +155,43 @@ def date_in_words(iso_date: str) -> str:
     """ "2026-11-24" -> "24 November 2026", whatever the process's locale."""
     day = date.fromisoformat(iso_date)
     return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def datetime_in_words(iso_datetime: str) -> str:
+    """ "2026-11-24T09:05:00" -> "24 November 2026, 09:05": the time as given, no conversion."""
+    moment = datetime.fromisoformat(iso_datetime)
+    return f"{date_in_words(moment.date().isoformat())}, {moment:%H:%M}"
+
+
+def review_context(review: ReviewSignOff | None) -> dict[str, str] | None:
+    if review is None:
+        return None
+    return {
+        "reviewed_on": datetime_in_words(review.reviewed_at),
+        "reviewer": one_line(review.reviewer) or "a practitioner",
+    }
+
+
+def acknowledgement_context(acknowledgement: AlarmAcknowledgement | None) -> dict[str, str] | None:
+    """None when the alarm features are not acknowledged yet: the template says so."""
+    if acknowledgement is None:
+        return None
+    return {
+        "action": one_line(acknowledgement.action),
+        "note": display_text(acknowledgement.note),
+        "acknowledged_by": one_line(acknowledgement.acknowledged_by) or "a practitioner",
+        "acknowledged_on": datetime_in_words(acknowledgement.acknowledged_at),
+    }
+
+
+def entered_in_error_context(mark: EnteredInError | None) -> dict[str, str] | None:
+    if mark is None:
+        return None
+    return {
+        "marked_on": datetime_in_words(mark.marked_at) if mark.marked_at else "",
+        "marked_by": one_line(mark.marked_by),
+        "reason": display_text(mark.reason),
+    }
 
 
 def alarm_context(

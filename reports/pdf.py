@@ -7,6 +7,7 @@ worker imports this module before it forks its pool, so every child starts warm.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -47,6 +48,12 @@ def _load_assets() -> dict[str, tuple[bytes, str]]:
 
 ASSETS = _load_assets()
 STYLESHEET = ASSETS["report.css"][0].decode()
+
+# Without libharfbuzz-subset WeasyPrint subsets fonts with fontTools, which stamps every subset's
+# `head.modified` with the clock: two renders of one context a second apart differed in the
+# embedded fonts. fontTools takes that stamp from SOURCE_DATE_EPOCH when it is set (the
+# reproducible-builds convention); any fixed value makes the output depend on the context only.
+os.environ.setdefault("SOURCE_DATE_EPOCH", "0")
 
 
 class AssetFetcher(URLFetcher):

@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.db.models import Q
+from django.utils import timezone
 
-from reports.context import EarlierScreening, ReportPatient, report_context
+from reports.context import (
+    AlarmAcknowledgement,
+    EarlierScreening,
+    EnteredInError,
+    ReportPatient,
+    ReviewSignOff,
+    report_context,
+)
 from reports.models import Report
 from screening.models import Screening
 
 
 def report_context_for(*, report: Report) -> dict[str, Any]:
     """The same context the command line builds from a file, here from the database."""
-    screening = Screening.objects.select_related("intake", "patient", "clinic").get(
-        pk=report.screening_id
-    )
+    screening = Screening.objects.select_related(
+        "intake", "patient", "clinic", "reviewed_by", "intake__entered_in_error_by"
+    ).get(pk=report.screening_id)
     return screening_summary_context(screening=screening)
 
 
@@ -36,13 +45,63 @@ def screening_summary_context(*, screening: Screening) -> dict[str, Any]:
         if earlier is None
         else EarlierScreening(completed_on=earlier.completed_on.isoformat(), result=earlier.result),
         practitioner_notes=screening.practitioner_notes,
+        review=review_sign_off(screening=screening),
+        alarm_acknowledgement=alarm_acknowledgement(screening=screening),
+        entered_in_error=entered_in_error_mark(screening=screening),
     )
 
 
+def review_sign_off(*, screening: Screening) -> ReviewSignOff | None:
+    """Who marked the screening reviewed, named as when they saved it (their note revision)."""
+    if screening.reviewed_at is None:
+        return None
+    saved_as = (
+        screening.note_revisions.filter(reviewed=True, saved_by_id=screening.reviewed_by_id)
+        .order_by("-saved_at", "-id")
+        .values_list("saved_by_name", flat=True)
+        .first()
+    )
+    reviewer = saved_as or (screening.reviewed_by.display_name if screening.reviewed_by else "")
+    return ReviewSignOff(reviewed_at=local_iso(screening.reviewed_at), reviewer=reviewer)
+
+
+def alarm_acknowledgement(*, screening: Screening) -> AlarmAcknowledgement | None:
+    """What was done about the alarm features, the action worded by AlarmAction's label."""
+    if screening.alarm_ack_at is None:
+        return None
+    return AlarmAcknowledgement(
+        action=screening.get_alarm_ack_action_display(),
+        note=screening.alarm_ack_note,
+        acknowledged_by=screening.alarm_ack_by_name,
+        acknowledged_at=local_iso(screening.alarm_ack_at),
+    )
+
+
+def entered_in_error_mark(*, screening: Screening) -> EnteredInError | None:
+    intake = screening.intake
+    if intake.entered_in_error_at is None and not screening.entered_in_error:
+        return None
+    return EnteredInError(
+        marked_at=local_iso(intake.entered_in_error_at) if intake.entered_in_error_at else None,
+        marked_by=intake.entered_in_error_by.display_name if intake.entered_in_error_by else "",
+        reason=intake.entered_in_error_reason,
+    )
+
+
+def local_iso(moment: datetime) -> str:
+    """A stored time in the clinic's time zone (TIME_ZONE), to the second, as ISO text."""
+    return timezone.localtime(moment).replace(tzinfo=None, microsecond=0).isoformat()
+
+
 def earlier_screening(*, screening: Screening) -> Screening | None:
-    """The patient's latest screening before this one (another intake), if any."""
+    """The patient's latest screening before this one (another intake), if any; screenings
+    entered in error are not compared with."""
     return (
-        Screening.objects.filter(patient_id=screening.patient_id, clinic_id=screening.clinic_id)
+        Screening.objects.filter(
+            patient_id=screening.patient_id,
+            clinic_id=screening.clinic_id,
+            entered_in_error=False,
+        )
         .filter(
             Q(completed_on__lt=screening.completed_on)
             | Q(completed_on=screening.completed_on, intake_id__lt=screening.intake_id)

@@ -77,9 +77,15 @@ def report_queue(*, screening: Screening, screening_is_new: bool = False) -> Rep
 def report_regenerate(*, screening: Screening) -> Report:
     """Render the screening's report again (after a failure, or with newer notes).
 
-    A report already queued or rendering is left alone; its render is under way.
+    A report already queued is left alone: its render has not started yet.
     """
     report = report_queue(screening=screening)
+    # A render under way started from what was saved before: it is taken back, so that the
+    # task published at this commit renders what is saved now (`report_finish` of the old
+    # attempt then matches no row). Its attempt count stays, to tell the two attempts apart.
+    Report.objects.filter(pk=report.pk, status=Report.Status.RENDERING).update(
+        status=Report.Status.QUEUED, last_error="", enqueued_at=timezone.now()
+    )
     Report.objects.filter(
         pk=report.pk, status__in=[Report.Status.READY, Report.Status.FAILED]
     ).update(

@@ -1,7 +1,8 @@
 """Hostile free text in every field of the report: nothing fetched, nothing embedded.
 
 Each payload goes into every free-text item at once (the three history answers, a food's name,
-the practitioner's notes, and the patient's and clinic's names). The PDF must contain none of a
+the practitioner's notes, the reviewer's name, the note and name of the acknowledgement of alarm
+features, the reason and name of an entered-in-error mark, and the patient's and clinic's names). The PDF must contain none of a
 canary file's bytes, the renderer's fetcher must record no request, and a loopback HTTP server
 named by the payloads must receive none.
 """
@@ -20,9 +21,15 @@ import pytest
 import weasyprint
 
 from reports import pdf
-from reports.context import ReportPatient, report_context
+from reports.context import (
+    AlarmAcknowledgement,
+    EnteredInError,
+    ReportPatient,
+    ReviewSignOff,
+    report_context,
+)
 from tests.reports.builders import busy_result, full_document
-from tests.reports.pdfs import decoded_streams, flat, text_of
+from tests.reports.pdfs import decoded_streams, flat, reader_of, text_of
 
 PAYLOADS = (
     '<img src="file://{canary}">',
@@ -137,6 +144,16 @@ def hostile_context(payload: str) -> dict[str, Any]:
         ),
         clinic_name=payload[:200],
         practitioner_notes=payload,
+        review=ReviewSignOff(reviewed_at="2026-11-26T09:05:00", reviewer=payload[:300]),
+        alarm_acknowledgement=AlarmAcknowledgement(
+            action="Referred to a doctor",
+            note=payload[:1000],
+            acknowledged_by=payload[:300],
+            acknowledged_at="2026-11-25T16:40:00",
+        ),
+        entered_in_error=EnteredInError(
+            marked_at="2026-11-27T08:00:00", marked_by=payload[:300], reason=payload[:500]
+        ),
     )
 
 
@@ -160,6 +177,44 @@ def test_a_hostile_answer_is_shown_as_text_and_fetches_nothing(
     assert "<img" not in rendered.html.split("<body>", 1)[1].replace("&lt;img", "")
     printable = flat("".join(ch for ch in payload if ch.isprintable()))
     assert printable[:30] in flat(text_of(rendered.content))
+
+
+RECORD_PAYLOAD = (
+    '<img src="file:///etc/passwd"><link rel="attachment" href="file:///etc/passwd">'
+    "<a href='file:///etc/passwd'>x</a> url(file:///etc/passwd) {{ request }} & done"
+)
+
+
+def test_the_review_acknowledgement_and_mark_print_hostile_text_as_text() -> None:
+    # given markup and file references in each free text of the clinic's record
+    fetcher = pdf.AssetFetcher()
+    context = report_context(
+        document=full_document(),
+        result=busy_result(),
+        practitioner_notes=f"notes {RECORD_PAYLOAD}",
+        review=ReviewSignOff(reviewed_at="2026-11-26T09:05:00", reviewer=f"rev {RECORD_PAYLOAD}"),
+        alarm_acknowledgement=AlarmAcknowledgement(
+            action="Other (described in the note)",
+            note=f"ack {RECORD_PAYLOAD}",
+            acknowledged_by=f"by {RECORD_PAYLOAD}",
+            acknowledged_at="2026-11-25T16:40:00",
+        ),
+        entered_in_error=EnteredInError(
+            marked_at="2026-11-27T08:00:00", reason=f"why {RECORD_PAYLOAD}"
+        ),
+    )
+    # when rendered
+    rendered = pdf.render(context, fetcher=fetcher)
+    # then nothing is fetched or attached, and each is printed as it was typed
+    assert fetcher.requested == []
+    assert list(reader_of(rendered.content).attachments) == ["screening-result.json"]
+    body = rendered.html.split("<body>", 1)[1]
+    assert "<img" not in body and "<link" not in body and "<a " not in body
+    text = text_of(rendered.content)
+    unspaced = "".join(text.split())  # a line may break anywhere in a long reference
+    for prefix in ("notes", "rev", "ack", "by", "why"):
+        assert "".join(f"{prefix} {RECORD_PAYLOAD}".split()) in unspaced, prefix
+    assert "root:" not in text
 
 
 def test_the_fetcher_serves_packaged_assets_only() -> None:

@@ -5,11 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import time_machine
 import weasyprint
 from weasyprint.formatting_structure import boxes
 
 from reports import pdf
-from reports.context import EarlierScreening, ReportPatient, report_context
+from reports.context import (
+    AlarmAcknowledgement,
+    EarlierScreening,
+    EnteredInError,
+    ReportPatient,
+    ReviewSignOff,
+    report_context,
+)
 from screening.instruments import get_instrument
 from tests.reports.builders import (
     BUSY_SCORES,
@@ -193,6 +201,14 @@ def test_the_same_context_renders_the_same_bytes() -> None:
     assert pdf.render_pdf(busy_context()) == first
 
 
+def test_it_renders_the_same_bytes_whatever_the_clock_says() -> None:
+    # Without libharfbuzz-subset, fontTools subsets the fonts and would date each subset.
+    with time_machine.travel("2026-11-24 10:00:00Z", tick=False):
+        first = pdf.render_pdf(busy_context())
+    with time_machine.travel("2027-03-01 18:30:45Z", tick=False):
+        assert pdf.render_pdf(busy_context()) == first
+
+
 def test_the_overview_chart_is_inline_svg_drawn_from_the_scores() -> None:
     rendered = pdf.render(busy_context())
     svg = rendered.html.split("<svg", 1)[1].split("</svg>", 1)[0]
@@ -219,7 +235,20 @@ LONG_ANSWERS = {
 
 @pytest.mark.parametrize("answer", LONG_ANSWERS.values(), ids=LONG_ANSWERS.keys())
 def test_a_2000_character_answer_of_any_content_stays_inside_the_page(answer: str) -> None:
-    context = busy_context(document=full_document(text=answer), practitioner_notes=answer)
+    context = busy_context(
+        document=full_document(text=answer),
+        practitioner_notes=answer,
+        review=ReviewSignOff(reviewed_at="2026-11-26T09:05:00", reviewer=answer[:300]),
+        alarm_acknowledgement=AlarmAcknowledgement(
+            action="Other (described in the note)",
+            note=answer[:1000],
+            acknowledged_by=answer[:300],
+            acknowledged_at="2026-11-25T16:40:00",
+        ),
+        entered_in_error=EnteredInError(
+            marked_at="2026-11-27T08:00:00", marked_by=answer[:300], reason=answer[:500]
+        ),
+    )
     document = weasyprint.HTML(string=pdf.render_html(context), url_fetcher=pdf.AssetFetcher())
     rendered = document.render()
     assert len(rendered.pages) <= 8
