@@ -8,7 +8,13 @@ from typing import Any
 
 from django.db import connections, router, transaction
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from django.utils import timezone
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 from pydantic import ValidationError as PydanticValidationError
 from rest_framework import exceptions, generics, status
@@ -35,7 +41,7 @@ from clinic.permissions import clinic_scoped, request_principal
 from clinic.serializers import ApiJSONRenderer, RawJSON
 from screening import fhir_exchange
 from screening.fhir import questionnaire_resource
-from screening.filters import IntakeFilter, ScreeningFilter
+from screening.filters import IntakeFilter, ScreeningFilter, intakes_listed
 from screening.instruments import INSTRUMENTS, UnknownInstrument, get_instrument, latest_instrument
 from screening.models import Intake, Screening
 from screening.serializers import (
@@ -65,7 +71,10 @@ from screening.services import intake_submit
         description=(
             "Validates the document against its instrument, stores it, scores it and queues "
             "its report, all or nothing. Answers 201 with the screening. An invalid document "
-            "is answered 400 naming every problem by item id; nothing is stored then."
+            "is answered 400 naming every problem by item id; nothing is stored then. The "
+            "patient's birth date comes from the document or, when the document has none, from "
+            "the patient record; when both are given and differ, the intake is refused naming "
+            "`patient.birth_date`. The stored intake's `birth_date_source` says which was used."
         ),
         request=IntakeCreateSerializer,
         responses={201: ScreeningSerializer},
@@ -85,6 +94,12 @@ class IntakeListApi(IdempotentCreateMixin, ClinicAPIView, generics.ListAPIView):
             **super().get_serializer_context(),
             "links": LinkTemplates.for_request(self.request),
         }
+
+    def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        # Unfiltered, the filter form is skipped: intakes entered in error stay out all the same.
+        if not set(self.request.query_params) - PAGINATION_PARAMETERS:
+            return intakes_listed(queryset)
+        return super().filter_queryset(queryset)
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
@@ -169,6 +184,8 @@ class ScreeningListApi(ClinicAPIView, generics.ListAPIView):
 class ClinicScreeningRows:
     """A clinic's screening rows, newest first, as the cursor paginator reads them.
 
+    Screenings entered in error are left out, as the filtered list leaves them out by default.
+
     The unfiltered list, the API's most frequent read, in one prepared statement: building the
     same query with the ORM and turning its rows into dicts cost more than running it. It
     answers the three calls `CursorPagination.paginate_queryset` makes of a queryset: `order_by`
@@ -217,13 +234,15 @@ def _screening_rows_sql(alias: str, comparison: str, descending: bool) -> str:
     columns = ", ".join(
         quote(str(model_field(Screening, name).column)) for name in SCREENING_ROW_FIELDS
     )
-    clinic, pk = (
+    clinic, pk, entered_in_error = (
         quote(str(model_field(Screening, "clinic_id").column)),
         quote(str(model_field(Screening, "id").column)),
+        quote(str(model_field(Screening, "entered_in_error").column)),
     )
     after = f" AND {pk} {comparison} %s" if comparison else ""
     return (
-        f"SELECT {columns} FROM {quote(meta.db_table)} WHERE {clinic} = %s{after} "
+        f"SELECT {columns} FROM {quote(meta.db_table)} "
+        f"WHERE {clinic} = %s AND {entered_in_error} = FALSE{after} "
         f"ORDER BY {pk} {'DESC' if descending else 'ASC'} LIMIT %s OFFSET %s"
     )
 
@@ -456,17 +475,52 @@ class FhirQuestionnaireResponseApi(FhirView):
         return Response(fhir_exchange.questionnaire_response_resource(intake))
 
 
+class SubjectUnmatchedError(exceptions.APIException):
+    """422: the subject names its patient in a way this clinic cannot match safely."""
+
+    status_code = 422
+    default_detail = "The subject cannot be matched to a patient of this clinic."
+    default_code = "subject_unmatched"
+
+
+SUBJECT_UNMATCHED_RESPONSE = OpenApiResponse(
+    OPERATION_OUTCOME_SCHEMA,
+    description="The subject cannot be matched safely (an identifier of another system, or two "
+    "different patients named), or the Idempotency-Key was already used with a different "
+    "request.",
+)
+
+
 @extend_schema(
     summary="Submit a FHIR QuestionnaireResponse as an intake",
     description=(
         "The response must name the Questionnaire as `url|version` and its subject by the "
-        "patient's external id (subject.identifier.value, or the identifier of a contained "
-        "Patient) or as `Patient/<id>`. It is turned into an intake document, validated, stored "
-        "and scored like any intake: 201 with the stored QuestionnaireResponse; its screening "
-        "is the RiskAssessment in the Link header."
+        "patient's external id or as `Patient/<id>`. It is turned into an intake document, "
+        "validated, stored and scored like any intake: 201 with the stored "
+        "QuestionnaireResponse; its screening is the RiskAssessment in the Link header.\n\n"
+        "**Subject.** An external id is given in `subject.identifier` or in the identifiers "
+        "of a contained Patient the subject references (`#id`), with the clinic's identifier "
+        "system `urn:barrier-intake:clinic:<clinic slug>:patient` (as in the resources this "
+        "API returns) or without a system, which means the clinic's external id too. An "
+        "identifier of any other system (a hospital's record number, say) is never matched on "
+        "its value: 422 with an OperationOutcome naming `subject` and the expected system. So "
+        "is a subject whose identifiers, or identifier and `Patient/<id>`, name different "
+        "patients.\n\n"
+        "**Dates.** `authored` is a date or a date-time with its UTC offset; the intake's "
+        "`completed_on` is its date as the sender wrote it. A date-time later than the moment "
+        "the response is received is refused (400 naming `authored`); a date alone is refused "
+        "only when it is after today's date in the earliest time zone (UTC+14).\n\n"
+        "**Birth date.** No form filler needs to send one: the patient record's birth date is "
+        "used (alarm features such as symptoms starting after 50 depend on it). A contained "
+        "Patient's `birthDate` that differs from the record's is refused naming "
+        "`patient.birth_date`."
     ),
     request={fhir_exchange.FHIR_JSON: fhir_resource_schema("QuestionnaireResponse")},
-    responses={(201, fhir_exchange.FHIR_JSON): fhir_resource_schema("QuestionnaireResponse")},
+    responses={
+        (201, fhir_exchange.FHIR_JSON): fhir_resource_schema("QuestionnaireResponse"),
+        (422, fhir_exchange.FHIR_JSON): SUBJECT_UNMATCHED_RESPONSE,
+        (422, "application/json"): SUBJECT_UNMATCHED_RESPONSE,
+    },
     tags=FHIR_TAGS,
 )
 class FhirQuestionnaireResponseCreateApi(IdempotentCreateMixin, FhirView):
@@ -487,7 +541,7 @@ class FhirQuestionnaireResponseCreateApi(IdempotentCreateMixin, FhirView):
             raise exceptions.ValidationError({"resource": [str(error)[:300]]}) from None
         patient = self._patient(resource)
         try:
-            document = fhir_exchange.intake_document(resource)
+            document = fhir_exchange.intake_document(resource, now=timezone.now())
         except fhir_exchange.QuestionnaireResponseUnusable as error:
             raise exceptions.ValidationError(
                 {where: [message] for where, message in error.problems}
@@ -508,7 +562,13 @@ class FhirQuestionnaireResponseCreateApi(IdempotentCreateMixin, FhirView):
         )
 
     def _patient(self, resource: dict[str, Any]) -> Patient:
-        external_id, patient_id = fhir_exchange.patient_lookup_keys(resource)
+        clinic = request_principal(self.request).clinic
+        try:
+            external_id, patient_id = fhir_exchange.patient_lookup_keys(resource, clinic=clinic)
+        except fhir_exchange.SubjectUnmatched as error:
+            raise SubjectUnmatchedError(
+                {where: [message] for where, message in error.problems}
+            ) from None
         patients = clinic_scoped(Patient.objects.select_related("clinic"), self.request)
         patient = None
         if external_id:
@@ -517,6 +577,9 @@ class FhirQuestionnaireResponseCreateApi(IdempotentCreateMixin, FhirView):
             patient = patients.filter(pk=patient_id).first()
         if patient is None:
             raise exceptions.NotFound("No such patient.")
+        if external_id and patient_id is not None and patient.pk != patient_id:
+            message = "subject.reference and the subject's identifier name different patients"
+            raise SubjectUnmatchedError({"subject": [message]})
         return patient
 
 

@@ -7,14 +7,19 @@
 - a screening is a RiskAssessment (id: the screening's id) whose predictions are the possible
   patterns and whose basis is the QuestionnaireResponse and the Observations.
 
-The patient is carried as a logical reference (the clinic's external id); the birth date the
-intake document gave travels in a contained Patient, so that a QuestionnaireResponse turns
-back into the very same intake document.
+The patient is carried as a logical reference (the clinic's external id in the clinic's
+identifier system, `patient_identifier_system`); the birth date the intake document gave
+travels in a contained Patient, so that a QuestionnaireResponse turns back into the very same
+intake document. A response received names its patient by an identifier in that system (an
+identifier without a system means the clinic's external id too) or as `Patient/<id>`;
+an identifier of any other system is refused, never matched on its value alone.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from clinic.models import Clinic, Patient
@@ -22,6 +27,7 @@ from screening.fhir import FOOD_ENTRY_FIELDS, food_entry_link_id
 from screening.instruments import INSTRUMENTS, UnknownInstrument, get_instrument
 from screening.instruments.definition import Instrument, Item, ItemType
 from screening.models import Intake, Screening
+from screening.validation import latest_possible_date
 
 FHIR_JSON = "application/fhir+json"
 CONTAINED_PATIENT_ID = "subject"
@@ -34,6 +40,11 @@ class QuestionnaireResponseUnusable(ValueError):
     def __init__(self, problems: list[tuple[str, str]]) -> None:
         super().__init__("; ".join(f"{where}: {message}" for where, message in problems))
         self.problems = problems
+
+
+class SubjectUnmatched(QuestionnaireResponseUnusable):
+    """The subject names its patient in a way this clinic cannot match safely (another
+    identifier system, or two different patients)."""
 
 
 def patient_identifier_system(clinic: Clinic) -> str:
@@ -77,7 +88,10 @@ def questionnaire_response_resource(intake: Intake) -> dict[str, Any]:
         "id": str(intake.pk),
         "contained": [contained_patient],
         "questionnaire": f"{instrument.url}|{instrument.version}",
-        "status": "completed",
+        # Entered in error: the response stays readable, flagged for the systems that copied it.
+        "status": fhir_status(
+            entered_in_error=intake.entered_in_error_at is not None, otherwise="completed"
+        ),
         "subject": {
             "reference": f"#{CONTAINED_PATIENT_ID}",
             "type": "Patient",
@@ -162,6 +176,12 @@ def observation_id(screening_id: int, domain: str) -> str:
     return f"{screening_id}-{domain}"
 
 
+def fhir_status(*, entered_in_error: bool, otherwise: str) -> str:
+    """A resource's status: `entered-in-error` once its intake was marked so (R4 allows it for
+    QuestionnaireResponse, Observation and RiskAssessment alike)."""
+    return "entered-in-error" if entered_in_error else otherwise
+
+
 def domain_observations(screening: Screening) -> list[dict[str, Any]]:
     instrument = get_instrument(screening.result["instrument"], screening.result["version"])
     return [domain_observation(screening, instrument, section.id) for section in instrument.domains]
@@ -175,7 +195,7 @@ def domain_observation(screening: Screening, instrument: Instrument, domain: str
     return {
         "resourceType": "Observation",
         "id": observation_id(screening.pk, domain),
-        "status": "final",
+        "status": fhir_status(entered_in_error=screening.entered_in_error, otherwise="final"),
         "category": [
             {
                 "coding": [
@@ -226,7 +246,7 @@ def risk_assessment_resource(screening: Screening) -> dict[str, Any]:
     resource: dict[str, Any] = {
         "resourceType": "RiskAssessment",
         "id": str(screening.pk),
-        "status": "final",
+        "status": fhir_status(entered_in_error=screening.entered_in_error, otherwise="final"),
         "method": {
             "coding": [
                 {
@@ -303,21 +323,55 @@ def instrument_of_questionnaire(canonical: Any) -> Instrument:
     return max(matches, key=lambda instrument: instrument.version)
 
 
-def patient_lookup_keys(resource: Mapping[str, Any]) -> tuple[str | None, int | None]:
+def patient_lookup_keys(
+    resource: Mapping[str, Any], *, clinic: Clinic
+) -> tuple[str | None, int | None]:
     """(external id, patient id) named by the response's subject: its identifier, the
-    contained Patient's identifier, or a `Patient/<id>` reference."""
+    contained Patient's identifiers, or a `Patient/<id>` reference.
+
+    An identifier names the patient only in the clinic's system (`patient_identifier_system`)
+    or without a system, which means the clinic's external id. Raises SubjectUnmatched when
+    `subject.identifier` is of another system, when a contained Patient has identifiers but
+    none in the clinic's system (others beside one in it are ignored: a Patient may carry
+    several), or when the identifiers name different external ids.
+    """
+    system = patient_identifier_system(clinic)
     subject = resource.get("subject") or {}
-    identifier = subject.get("identifier") or {}
-    external_id = identifier.get("value")
-    reference = subject.get("reference") or ""
+    external_ids: list[str] = []
+    identifier = subject.get("identifier")
+    if identifier:
+        if not _in_system(identifier, system):
+            raise SubjectUnmatched([("subject", _other_system_message(identifier, system))])
+        external_ids.append(identifier.get("value"))
     contained = _contained_patient(resource)
-    if external_id is None and contained is not None:
-        identifiers = contained.get("identifier") or []
-        external_id = identifiers[0].get("value") if identifiers else None
+    identifiers = (contained.get("identifier") or []) if contained is not None else []
+    ours = [entry.get("value") for entry in identifiers if _in_system(entry, system)]
+    if identifiers and not ours:
+        raise SubjectUnmatched([("subject", _other_system_message(identifiers[0], system))])
+    external_ids.extend(ours)
+    named = {value for value in external_ids if isinstance(value, str) and value}
+    if len(named) > 1:
+        message = "the subject's identifiers name different patients; give one external id"
+        raise SubjectUnmatched([("subject", message)])
+    reference = subject.get("reference") or ""
     patient_id = None
     if reference.startswith("Patient/") and reference[8:].isdigit():
         patient_id = int(reference[8:])
-    return (external_id if isinstance(external_id, str) else None), patient_id
+    return (named.pop() if named else None), patient_id
+
+
+def _in_system(identifier: Any, system: str) -> bool:
+    """Whether an identifier is a patient's external id in the clinic (no system means so)."""
+    return isinstance(identifier, Mapping) and identifier.get("system") in (None, system)
+
+
+def _other_system_message(identifier: Any, system: str) -> str:
+    given = identifier.get("system") if isinstance(identifier, Mapping) else None
+    return (
+        f"the patient identifier system {str(given)[:200]!r} is not this clinic's; identify the "
+        f"patient by the clinic's external id with system {system!r} (or no system), "
+        "or as Patient/<id>"
+    )
 
 
 def _contained_patient(resource: Mapping[str, Any]) -> Mapping[str, Any] | None:
@@ -330,18 +384,18 @@ def _contained_patient(resource: Mapping[str, Any]) -> Mapping[str, Any] | None:
     return None
 
 
-def intake_document(resource: Mapping[str, Any]) -> dict[str, Any]:
+def intake_document(resource: Mapping[str, Any], *, now: datetime) -> dict[str, Any]:
     """The intake document a (structurally valid) QuestionnaireResponse carries.
 
+    `completed_on` is the date of `authored` as the sender wrote it (its own time zone), and
+    `authored` must not be in the future at `now` (aware; see `completed_on_of_authored`).
     Answers are taken as given: their types and ranges are checked afterwards by the intake
     validation, which names each item.
     """
     instrument = instrument_of_questionnaire(resource.get("questionnaire"))
     if resource.get("status") != "completed":
         raise QuestionnaireResponseUnusable([("status", "only a completed response is an intake")])
-    authored = resource.get("authored")
-    if not isinstance(authored, str) or len(authored) < 10:
-        raise QuestionnaireResponseUnusable([("authored", "the completion date is required")])
+    completed_on = completed_on_of_authored(resource.get("authored"), now=now)
     answers: dict[str, Any] = {}
     problems: list[tuple[str, str]] = []
     _collect(resource.get("item") or [], instrument, answers, problems, path="item")
@@ -354,13 +408,80 @@ def intake_document(resource: Mapping[str, Any]) -> dict[str, Any]:
     document: dict[str, Any] = {
         "instrument": instrument.id,
         "version": instrument.version,
-        "completed_on": authored[:10],
+        "completed_on": completed_on,
     }
     contained = _contained_patient(resource)
     if contained is not None and contained.get("birthDate"):
         document["patient"] = {"birth_date": contained["birthDate"]}
     document["answers"] = answers
     return document
+
+
+# FHIR R4 dateTime with a day: a date alone, or a time with seconds and a UTC offset (FHIR
+# requires the offset when a time is given).
+_AUTHORED = re.compile(
+    r"(?P<date>[0-9]{4}-[0-9]{2}-[0-9]{2})"
+    r"(?P<time>T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,9})?)?"
+    r"(?P<offset>Z|[+-][0-9]{2}:[0-9]{2})?"
+)
+AUTHORED_FORMAT = (
+    "a date (YYYY-MM-DD) or a date-time with its UTC offset (2026-11-24T09:30:00+01:00)"
+)
+MAX_UTC_OFFSET = timedelta(hours=14)
+
+
+def completed_on_of_authored(authored: Any, *, now: datetime) -> str:
+    """The intake's `completed_on` of a response's `authored`: its date as the sender wrote it
+    (in the sender's time zone). Raises QuestionnaireResponseUnusable naming `authored` when it
+    is in the future: a date-time after `now`, a date alone after the date in UTC+14
+    (`latest_possible_date`, as validation judges `completed_on`)."""
+    found = _AUTHORED.fullmatch(authored) if isinstance(authored, str) else None
+    if found is None:
+        raise _authored_unusable(f"the completion date is required: {AUTHORED_FORMAT}")
+    if found["time"] is None and found["offset"] is None:
+        latest = latest_possible_date(now)
+        if _calendar_date(found["date"]) > latest:
+            raise _authored_unusable(
+                f"{authored} is in the future: the latest date accepted now is "
+                f"{latest.isoformat()} (today's date where the day starts first, UTC+14)"
+            )
+    else:
+        instant = _authored_instant(authored, found)
+        if instant > now:
+            received = now.astimezone(instant.tzinfo).isoformat(timespec="seconds")
+            raise _authored_unusable(
+                f"{authored} is in the future: the response was received at {received}"
+            )
+    return found["date"]
+
+
+def _authored_instant(authored: str, found: re.Match[str]) -> datetime:
+    if found["time"] is None:
+        raise _authored_unusable(f"a UTC offset needs a time; expected {AUTHORED_FORMAT}")
+    if found["offset"] is None:
+        raise _authored_unusable(
+            f"a time needs its UTC offset (FHIR requires it); expected {AUTHORED_FORMAT}"
+        )
+    try:
+        # Python reads at most six digits of a fraction; the instant needs no more.
+        instant = datetime.fromisoformat(re.sub(r"(\.[0-9]{6})[0-9]+", r"\1", authored))
+    except ValueError:
+        raise _authored_unusable(f"{authored} is not a valid date-time") from None
+    offset = instant.utcoffset()
+    if offset is None or abs(offset) > MAX_UTC_OFFSET:
+        raise _authored_unusable(f"{authored}: a UTC offset is at most 14:00 either way")
+    return instant
+
+
+def _calendar_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise _authored_unusable(f"{text} is not a calendar date") from None
+
+
+def _authored_unusable(message: str) -> QuestionnaireResponseUnusable:
+    return QuestionnaireResponseUnusable([("authored", message)])
 
 
 def _collect(
@@ -440,7 +561,9 @@ def _typed(item: Item, value: Any) -> Any:
 __all__ = [
     "FHIR_JSON",
     "QuestionnaireResponseUnusable",
+    "SubjectUnmatched",
     "UnknownInstrument",
+    "completed_on_of_authored",
     "domain_observation",
     "domain_observations",
     "instrument_of_questionnaire",

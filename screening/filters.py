@@ -28,12 +28,56 @@ class IdFilter(django_filters.Filter):
         super().__init__(*args, **kwargs)
 
 
+class StrictBooleanField(forms.Field):
+    """true or false (1 or 0); absent is None, and anything else is refused, never ignored
+    (a boolean filter's usual field reads anything unknown as absent)."""
+
+    def to_python(self, value: Any) -> bool | None:
+        if value in (None, ""):
+            return None
+        if value in (True, "true", "True", "1"):
+            return True
+        if value in (False, "false", "False", "0"):
+            return False
+        raise forms.ValidationError("Give true or false.", code="invalid")
+
+
+ENTERED_IN_ERROR_HELP = (
+    "true: only the rows marked entered in error (wrong patient, test submission); "
+    "false or absent: only the others. A marked row is still read by its id."
+)
+
+
+# The description goes with the schema: an overridden filter's help text is not read.
+@extend_schema_field({"type": "boolean", "description": ENTERED_IN_ERROR_HELP})
+class EnteredInErrorFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+
+class EnteredInErrorFilterSet(django_filters.FilterSet):
+    """Rows marked entered in error are left out unless `entered_in_error=true` asks for them.
+
+    Without any filter parameter the list views skip the filter form; they leave marked rows
+    out themselves (`intakes_listed`, and the screening list's statement).
+    """
+
+    def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if self.form.cleaned_data.get("entered_in_error") is None:
+            queryset = self.filters["entered_in_error"].filter(queryset, False)
+        return super().filter_queryset(queryset)
+
+
+def intakes_listed(queryset: QuerySet[Intake]) -> QuerySet[Intake]:
+    """The intakes a list shows by default: those not marked entered in error."""
+    return queryset.filter(entered_in_error_at__isnull=True)
+
+
 PATTERN_CODES = sorted(
     {pattern.code for instrument in INSTRUMENTS.values() for pattern in instrument.patterns}
 )
 
 
-class ScreeningFilter(django_filters.FilterSet):
+class ScreeningFilter(EnteredInErrorFilterSet):
     # Plain ids, not model choices: a choice field would look the patient up (a query, and a
     # 400 that tells an id exists elsewhere); an id of another clinic simply matches nothing.
     patient = IdFilter(field_name="patient_id", help_text="A patient's id.")
@@ -52,6 +96,7 @@ class ScreeningFilter(django_filters.FilterSet):
         help_text="Screenings in which this possible pattern holds.",
     )
     refer_first = django_filters.BooleanFilter(help_text="Alarm features reported.")
+    entered_in_error = EnteredInErrorFilter()
 
     class Meta:
         model = Screening
@@ -62,6 +107,7 @@ class ScreeningFilter(django_filters.FilterSet):
             "overall",
             "pattern",
             "refer_first",
+            "entered_in_error",
         ]
 
     def filter_pattern(
@@ -70,7 +116,7 @@ class ScreeningFilter(django_filters.FilterSet):
         return queryset.filter(pattern_codes__contains=f",{value},")
 
 
-class IntakeFilter(django_filters.FilterSet):
+class IntakeFilter(EnteredInErrorFilterSet):
     patient = IdFilter(field_name="patient_id", help_text="A patient's id.")
     completed_after = django_filters.DateFilter(
         field_name="completed_on", lookup_expr="gte", help_text="Completed on or after this date."
@@ -78,7 +124,10 @@ class IntakeFilter(django_filters.FilterSet):
     completed_before = django_filters.DateFilter(
         field_name="completed_on", lookup_expr="lte", help_text="Completed on or before this date."
     )
+    entered_in_error = EnteredInErrorFilter(
+        field_name="entered_in_error_at", lookup_expr="isnull", exclude=True
+    )
 
     class Meta:
         model = Intake
-        fields = ["patient", "completed_after", "completed_before"]
+        fields = ["patient", "completed_after", "completed_before", "entered_in_error"]

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 
 from clinic.models import Clinic, Patient
+from screening.models import AlarmAction
 
 
 class PatientForm(forms.ModelForm):
@@ -39,6 +40,43 @@ class ReviewForm(forms.Form):
         required=False,
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 5}),
-        help_text="Shown in the PDF summary.",
+        help_text="Shown in the PDF summary, with your name and the date. Earlier versions are "
+        "kept.",
     )
-    reviewed = forms.BooleanField(label="Mark as reviewed", required=False, initial=True)
+    # Not ticked unless the screening is reviewed already: saving a draft note files nothing.
+    reviewed = forms.BooleanField(label="Mark as reviewed", required=False)
+
+
+class AlarmAcknowledgementForm(forms.Form):
+    """What was done about a screening's alarm features, recorded before its review."""
+
+    action = forms.ChoiceField(
+        label="What was done about the alarm features?",
+        choices=AlarmAction.choices,
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label="Note",
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text='Required for "Other". Recorded with your name and the time; it cannot be '
+        "changed later.",
+    )
+
+
+class EnteredInErrorForm(forms.Form):
+    """Why an intake is marked entered in error (wrong patient, a test submission)."""
+
+    reason = forms.CharField(
+        label="Reason",
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="For example: wrong patient, a test submission. Kept with your name and the "
+        "time; the mark cannot be undone.",
+        error_messages={
+            "required": "Give the reason the intake was entered in error.",
+            "max_length": "Keep the reason within %(limit_value)d characters "
+            "(it has %(show_value)d).",
+        },
+    )

@@ -15,10 +15,22 @@ TREND_MARGIN = 24
 
 
 def patient_trend(*, instrument: Instrument, screenings: Sequence[Screening]) -> dict[str, Any]:
-    """One polyline per domain across the screenings (oldest first), drawn as inline SVG."""
+    """One polyline per domain across the screenings (oldest first), drawn as inline SVG.
+
+    Screenings entered in error are left out: they are not the patient's course.
+    """
+    screenings = [screening for screening in screenings if not screening.entered_in_error]
     count = len(screenings)
+    # The table of every screening (those entered in error too) has a column per domain.
+    titles = [section.title for section in instrument.domains]
     if count == 0:
-        return {"lines": [], "dates": [], "width": TREND_WIDTH, "height": TREND_HEIGHT}
+        return {
+            "lines": [],
+            "dates": [],
+            "titles": titles,
+            "width": TREND_WIDTH,
+            "height": TREND_HEIGHT,
+        }
     step = (TREND_WIDTH - 2 * TREND_MARGIN) / max(count - 1, 1)
     plot_height = TREND_HEIGHT - 2 * TREND_MARGIN
 
@@ -48,6 +60,7 @@ def patient_trend(*, instrument: Instrument, screenings: Sequence[Screening]) ->
         "dates": [
             {"x": x(i), "label": s.completed_on.isoformat()} for i, s in enumerate(screenings)
         ],
+        "titles": titles,
         "width": TREND_WIDTH,
         "height": TREND_HEIGHT,
         "grid": [{"y": y(score), "label": score} for score in (0, 25, 50, 75, 100)],

@@ -24,7 +24,7 @@ from rest_framework.request import Request
 from clinic.models import Patient
 from clinic.permissions import ClinicScopedPrimaryKeyField
 from screening.instruments.definition import Instrument, Item
-from screening.models import Intake
+from screening.models import AlarmAction, Intake
 
 SCREENING_ROW_FIELDS = (
     "id",
@@ -36,6 +36,10 @@ SCREENING_ROW_FIELDS = (
     "refer_first",
     "created_at",
     "reviewed_at",
+    "alarm_ack_action",
+    "alarm_ack_note",
+    "alarm_ack_at",
+    "alarm_ack_by_name",
     "result_json",
 )
 OVERALL_CHOICES = ["none", "isolated", "multi_domain"]
@@ -104,6 +108,7 @@ def _envelope_template(links: LinkTemplates) -> str:
         "refer_first": marker.format("refer_first"),
         "created_at": marker.format("created_at"),
         "reviewed_at": marker.format("reviewed_at"),
+        "alarm_acknowledgement": marker.format("alarm_acknowledgement"),
         "links": {
             "self": links.screening.format(marker.format("id")),
             "patient": links.patient.format(marker.format("patient")),
@@ -143,7 +148,24 @@ def screening_json(row: Mapping[str, Any], links: LinkTemplates) -> str:
         refer_first="true" if row["refer_first"] else "false",
         created_at="null" if created_at is None else f'"{created_at}"',
         reviewed_at="null" if reviewed_at is None else f'"{reviewed_at}"',
+        alarm_acknowledgement=alarm_acknowledgement_json(row),
         result=row["result_json"],
+    )
+
+
+def alarm_acknowledgement_json(row: Mapping[str, Any]) -> str:
+    """What was done about a screening's alarm features, by whom and when; `null` until then."""
+    if row["alarm_ack_at"] is None:
+        return "null"
+    return json.dumps(
+        {
+            "action": row["alarm_ack_action"],
+            "note": row["alarm_ack_note"],
+            "by": row["alarm_ack_by_name"],
+            "at": timestamp(row["alarm_ack_at"]),
+        },
+        ensure_ascii=False,
+        separators=(",", ":"),
     )
 
 
@@ -205,6 +227,13 @@ class ScreeningLinksSerializer(serializers.Serializer):
     fhir = serializers.URLField(help_text="The screening as a FHIR RiskAssessment.")
 
 
+class AlarmAcknowledgementSerializer(serializers.Serializer):
+    action = serializers.ChoiceField(choices=AlarmAction.choices)
+    note = serializers.CharField(allow_blank=True)
+    by = serializers.CharField(help_text="The practitioner's name as it was when recorded.")
+    at = serializers.DateTimeField()
+
+
 class ScreeningSerializer(serializers.Serializer):
     """A screening: ids and links around its stored result document."""
 
@@ -217,6 +246,12 @@ class ScreeningSerializer(serializers.Serializer):
     refer_first = serializers.BooleanField()
     created_at = serializers.DateTimeField()
     reviewed_at = serializers.DateTimeField(allow_null=True)
+    alarm_acknowledgement = AlarmAcknowledgementSerializer(
+        allow_null=True,
+        help_text="For a screening with alarm features (refer_first): what the practice did "
+        "about them, by whom and when; null until a practitioner records it. A screening with "
+        "alarm features cannot be marked reviewed before.",
+    )
     links = ScreeningLinksSerializer()
     result = ScreeningResultSerializer()
 
@@ -229,7 +264,10 @@ class IntakeCreateSerializer(serializers.Serializer):
     document = serializers.JSONField(
         help_text=(
             "The canonical intake document: instrument, version, completed_on, optional "
-            "patient.birth_date, and answers keyed by item id (see /api/v1/instruments/)."
+            "patient.birth_date, and answers keyed by item id (see /api/v1/instruments/). "
+            "Without patient.birth_date the patient record's birth date is used (alarm features "
+            "such as symptoms starting after 50 depend on it); a patient.birth_date that differs "
+            "from the record's is refused, naming patient.birth_date."
         )
     )
 
@@ -241,9 +279,18 @@ class IntakeLinksSerializer(serializers.Serializer):
     fhir = serializers.URLField(help_text="The intake as a FHIR QuestionnaireResponse.")
 
 
+class EnteredInErrorSerializer(serializers.Serializer):
+    at = serializers.DateTimeField(help_text="When a practitioner marked it.")
+    reason = serializers.CharField(help_text="Why (wrong patient, a test submission, ...).")
+
+
 class IntakeSerializer(serializers.ModelSerializer):
     document = serializers.JSONField(read_only=True)
     links = serializers.SerializerMethodField()
+    entered_in_error = serializers.SerializerMethodField(
+        help_text="The mark of an intake entered in error, or null. A marked intake and its "
+        "screenings are left out of lists unless asked for (`entered_in_error=true`)."
+    )
 
     class Meta:
         model = Intake
@@ -255,8 +302,10 @@ class IntakeSerializer(serializers.ModelSerializer):
             "completed_on",
             "received_at",
             "source",
+            "birth_date_source",
             "document",
             "links",
+            "entered_in_error",
         ]
         read_only_fields = fields
 
@@ -270,6 +319,15 @@ class IntakeSerializer(serializers.ModelSerializer):
                 links.screening.format(screening.pk) for screening in intake.screenings.all()
             ],
             "fhir": links.questionnaire_response.format(intake.pk),
+        }
+
+    @extend_schema_field(EnteredInErrorSerializer(allow_null=True))
+    def get_entered_in_error(self, intake: Intake) -> dict[str, Any] | None:
+        if intake.entered_in_error_at is None:
+            return None
+        return {
+            "at": timestamp(intake.entered_in_error_at),
+            "reason": intake.entered_in_error_reason,
         }
 
 

@@ -13,8 +13,9 @@ from typing import Any, TypeVar
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Max, Model, Q, QuerySet
+from django.db.models import Case, Count, Max, Model, Q, QuerySet, Value, When
 from django.http import (
     FileResponse,
     Http404,
@@ -22,6 +23,7 @@ from django.http import (
     HttpResponse,
     HttpResponseBase,
     HttpResponseRedirect,
+    JsonResponse,
 )
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -34,11 +36,20 @@ from clinic.services import audit_record, invitation_create, patient_create
 from reports.models import Report
 from reports.selectors import screening_summary_context
 from reports.services import report_regenerate
-from screening.forms import PatientForm, ReviewForm
+from screening.forms import (
+    AlarmAcknowledgementForm,
+    EnteredInErrorForm,
+    PatientForm,
+    ReviewForm,
+)
 from screening.instruments import get_instrument
 from screening.models import Screening
 from screening.selectors import patient_trend
-from screening.services import screening_review
+from screening.services import (
+    intake_mark_entered_in_error,
+    screening_acknowledge_alarm,
+    screening_review,
+)
 
 M = TypeVar("M", bound=Model)
 View = Callable[..., HttpResponseBase]
@@ -84,10 +95,21 @@ def home(request: HttpRequest) -> HttpResponse:
     to_review = (
         clinic_rows(request, Screening.objects.select_related("patient"))
         .filter(reviewed_at__isnull=True)
-        .order_by("-refer_first", "-completed_on", "-id")[:50]
+        .filter(entered_in_error=False)
+        .annotate(alarm_priority=ALARM_PRIORITY)
+        .order_by("alarm_priority", "-completed_on", "-id")[:50]
     )
     audit(request, AuditEvent.Action.LIST, None, "screening")
     return render(request, "dashboard/home.html", {"to_review": to_review})
+
+
+# The queue's order: alarm features nobody has acknowledged yet, then acknowledged ones, then
+# the rest.
+ALARM_PRIORITY = Case(
+    When(refer_first=True, alarm_ack_at__isnull=True, then=Value(0)),
+    When(refer_first=True, then=Value(1)),
+    default=Value(2),
+)
 
 
 @staff_page
@@ -191,7 +213,15 @@ def screening_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "screening": screening,
             "summary": screening_summary_context(screening=screening),
             "reports": reports,
-            "review_form": ReviewForm(initial={"notes": screening.practitioner_notes}),
+            "review_form": ReviewForm(
+                initial={
+                    "notes": screening.practitioner_notes,
+                    "reviewed": screening.reviewed_at is not None,
+                }
+            ),
+            "alarm_form": AlarmAcknowledgementForm(),
+            "entered_in_error_form": EnteredInErrorForm(),
+            "note_revisions": screening.note_revisions.all()[:20],
         },
     )
 
@@ -203,18 +233,104 @@ def screening_review_view(request: HttpRequest, pk: int) -> HttpResponse:
     form = ReviewForm(request.POST)
     user = request.user
     assert isinstance(user, User)
-    if form.is_valid():
+    if not form.is_valid():
+        messages_of_errors(request, form.errors)
+        return HttpResponseRedirect(reverse("dashboard:screening", args=[screening.pk]))
+    try:
         screening_review(
             screening=screening,
             user=user,
             notes=form.cleaned_data["notes"],
             reviewed=form.cleaned_data["reviewed"],
         )
-        audit(request, AuditEvent.Action.UPDATE, screening, "screening")
-        messages.success(request, "Review saved.")
+    except ValidationError as error:
+        messages_of_errors(request, error.message_dict)
     else:
-        messages.error(request, "; ".join(str(e) for e in form.errors.get("notes", [])))
+        messages.success(request, "Review saved. The PDF is being updated.")
     return HttpResponseRedirect(reverse("dashboard:screening", args=[screening.pk]))
+
+
+@staff_page
+@require_POST
+def screening_alarm_ack_view(request: HttpRequest, pk: int) -> HttpResponse:
+    screening = get_object_or_404(clinic_rows(request, Screening.objects.all()), pk=pk)
+    form = AlarmAcknowledgementForm(request.POST)
+    user = request.user
+    assert isinstance(user, User)
+    if not form.is_valid():
+        messages_of_errors(request, form.errors)
+        return HttpResponseRedirect(reverse("dashboard:screening", args=[screening.pk]))
+    try:
+        screening_acknowledge_alarm(
+            screening=screening,
+            user=user,
+            action=form.cleaned_data["action"],
+            note=form.cleaned_data["note"],
+        )
+    except ValidationError as error:
+        messages_of_errors(request, error.message_dict)
+    else:
+        messages.success(request, "Acknowledgement recorded. The PDF is being updated.")
+    return HttpResponseRedirect(reverse("dashboard:screening", args=[screening.pk]))
+
+
+@staff_page
+@require_POST
+def intake_entered_in_error_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Mark the intake of a screening entered in error (audited by the service)."""
+    screening = get_object_or_404(
+        clinic_rows(request, Screening.objects.select_related("intake")), pk=pk
+    )
+    form = EnteredInErrorForm(request.POST)
+    user = request.user
+    assert isinstance(user, User)
+    if not form.is_valid():
+        messages_of_errors(request, form.errors)
+        return HttpResponseRedirect(reverse("dashboard:screening", args=[screening.pk]))
+    try:
+        intake_mark_entered_in_error(
+            intake=screening.intake, user=user, reason=form.cleaned_data["reason"]
+        )
+    except ValidationError as error:
+        messages_of_errors(request, error.message_dict)
+    else:
+        messages.success(
+            request,
+            "The intake was marked entered in error: it has left the lists, the review queue, "
+            "the trend and the comparisons.",
+        )
+    return HttpResponseRedirect(reverse("dashboard:screening", args=[screening.pk]))
+
+
+def messages_of_errors(request: HttpRequest, errors: Any) -> None:
+    """A form's or a service's errors as messages on the page the browser goes back to."""
+    for field_errors in errors.values():
+        for error in field_errors:
+            messages.error(request, str(error))
+
+
+@staff_page
+def report_status(request: HttpRequest, pk: int) -> JsonResponse:
+    """The state of a screening's newest report, for the page to show it updating.
+
+    No patient data: the state, and the PDF's address once it is ready.
+    """
+    screening = get_object_or_404(clinic_rows(request, Screening.objects.all()), pk=pk)
+    report = (
+        clinic_rows(request, Report.objects.filter(screening=screening))
+        .order_by("-created_at")
+        .first()
+    )
+    if report is None:
+        return JsonResponse({"status": None})
+    ready = report.status == Report.Status.READY
+    return JsonResponse(
+        {
+            "status": report.status,
+            "label": report.get_status_display(),
+            "pdf": reverse("dashboard:report_pdf", args=[report.pk]) if ready else None,
+        }
+    )
 
 
 @staff_page

@@ -160,6 +160,10 @@ def test_review_saves_notes_and_leaves_the_queue(
     assert (
         screening.patient.family_name in signed_in.get(reverse("dashboard:home")).content.decode()
     )
+    # and its alarm features were acknowledged
+    signed_in.post(
+        reverse("dashboard:screening_alarm_ack", args=[screening.pk]), {"action": "referred"}
+    )
     # when the practitioner saves a review
     response = signed_in.post(
         reverse("dashboard:screening_review", args=[screening.pk]),
