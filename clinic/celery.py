@@ -11,3 +11,13 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clinic.settings")
 app = Celery("clinic")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+def task_publish(name: str, *ids: int) -> None:
+    """Hand the task registered as `name` to the broker, with ids only (never patient data).
+
+    Services publish their tasks by name: a tasks module imports its services, so a service
+    importing its tasks module back would make an import cycle. Raises what the broker raises;
+    callers keep their outbox row for the sweep when it fails.
+    """
+    app.tasks[name].delay(*ids)

@@ -26,7 +26,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from clinic.db import row_insert
+from clinic.celery import task_publish
 from clinic.models import Clinic, User
 from notifications.models import AlarmNotice
 from reports.services import error_in_words
@@ -47,6 +47,7 @@ SWEEP_BATCH = 500
 # A notice committed this recently is still being published by its own request.
 PUBLISH_GRACE = timedelta(seconds=10)
 # Who is told when a clinic has chosen no alarm contacts.
+SEND_TASK = "notifications.tasks.alarm_notice_send_task"
 DEFAULT_RECIPIENT_ROLES = (User.Role.PRACTITIONER, User.Role.CLINIC_ADMIN)
 
 
@@ -55,12 +56,8 @@ def alarm_notices_queue(*, screening: Screening) -> AlarmNotice | None:
     transaction (None without alarm features); its task is published after the commit."""
     if not screening.refer_first:
         return None
-    notice = row_insert(
-        AlarmNotice(
-            clinic_id=screening.clinic_id,
-            screening_id=screening.pk,
-            enqueued_at=timezone.now(),
-        )
+    notice = AlarmNotice.objects.create(
+        clinic_id=screening.clinic_id, screening_id=screening.pk, enqueued_at=timezone.now()
     )
     transaction.on_commit(partial(alarm_notice_publish, notice_id=notice.pk))
     return notice
@@ -69,10 +66,8 @@ def alarm_notices_queue(*, screening: Screening) -> AlarmNotice | None:
 def alarm_notice_publish(*, notice_id: int) -> bool:
     """Hand the send task to the broker: True when sent. When not, the failure is logged and
     the notice is marked unsent (`enqueued_at` cleared) for the sweep: False."""
-    from notifications.tasks import alarm_notice_send_task
-
     try:
-        alarm_notice_send_task.delay(notice_id)
+        task_publish(SEND_TASK, notice_id)
     except Exception:  # noqa: BLE001 - any broker failure; the notice is committed already
         logger.warning(
             "alarm notice %s not published (broker unreachable?); the sweep will publish it",

@@ -10,4 +10,6 @@ class ReportsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from reports import signals  # noqa: F401 - connects the worker start-up checks
+        # Imported once the models are loaded, as Django connects receivers: the worker's
+        # start-up checks, and the reactions to the screening domain.
+        from reports import receivers, signals  # noqa: F401

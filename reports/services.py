@@ -22,7 +22,7 @@ from django.db import DatabaseError, InterfaceError, OperationalError, transacti
 from django.db.models import F, Q
 from django.utils import timezone
 
-from clinic.db import row_insert
+from clinic.celery import task_publish
 from clinic.models import AuditEvent
 from clinic.services import audit_record
 from clinic.webhooks import report_ready_emit
@@ -38,6 +38,7 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (OSError, OperationalError, 
 
 # Reports the sweep handles in one run; the next run takes the rest.
 SWEEP_BATCH = 500
+RENDER_TASK = "reports.tasks.report_render_task"
 # A report committed this recently is still being published by its own request.
 PUBLISH_GRACE = timedelta(seconds=10)
 
@@ -55,13 +56,11 @@ def report_queue(*, screening: Screening, screening_is_new: bool = False) -> Rep
     `get_or_create` takes), the unique constraint still refusing a second one.
     """
     if screening_is_new:
-        report = row_insert(
-            Report(
-                clinic_id=screening.clinic_id,
-                screening=screening,
-                template_version=constants.TEMPLATE_VERSION,
-                enqueued_at=timezone.now(),
-            )
+        report = Report.objects.create(
+            clinic_id=screening.clinic_id,
+            screening=screening,
+            template_version=constants.TEMPLATE_VERSION,
+            enqueued_at=timezone.now(),
         )
     else:
         report, _ = Report.objects.get_or_create(
@@ -103,10 +102,8 @@ def report_regenerate(*, screening: Screening) -> Report:
 def report_publish(*, report_id: int) -> bool:
     """Hand the render task to the broker: True when sent. When not, the failure is logged
     and the report is marked unsent (`enqueued_at` cleared) for the sweep: False."""
-    from reports.tasks import report_render_task
-
     try:
-        report_render_task.delay(report_id)
+        task_publish(RENDER_TASK, report_id)
     except Exception:  # noqa: BLE001 - any broker failure; the data is committed already
         logger.warning(
             "report %s not published (broker unreachable?); the sweep will publish it",

@@ -8,16 +8,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from clinic.db import row_insert
 from clinic.models import AuditEvent, Patient, User
 from clinic.services import audit_record
-from clinic.webhooks import screening_created_emit
-from notifications.services import alarm_notices_queue
-from reports.services import report_queue, report_regenerate
 from screening.documents import document_sha256, result_json
 from screening.instruments.definition import Instrument
 from screening.models import AlarmAction, Intake, NoteRevision, Screening
 from screening.scoring import score_intake
+from screening.signals import screening_changed, screening_stored
 from screening.validation import IntakeInvalid, Problem, ensure_valid, latest_possible_date
 
 # Relations copied from rows already loaded from the database (the clinic-scoped patient, the
@@ -29,7 +26,7 @@ STORED_RELATIONS = ["clinic", "patient", "intake"]
 def intake_submit(
     *, patient: Patient, document: dict[str, Any], source: str = Intake.Source.API
 ) -> Screening:
-    """Validate, store and score one intake document; the report is queued after commit.
+    """Validate, store and score one intake document; its side effects follow the commit.
 
     Raises IntakeInvalid (naming every problem) and stores nothing when the document is bad.
     """
@@ -46,11 +43,8 @@ def intake_submit(
         intake = intake_build(patient=patient, document=document, source=source)
         intake.birth_date_source = birth_date_source
         intake.full_clean(exclude=STORED_RELATIONS)
-        row_insert(intake)
-        screening = screening_create(intake=intake, instrument=instrument, intake_is_new=True)
-        # The report row commits with the screening (the outbox); its task is published after.
-        report_queue(screening=screening, screening_is_new=True)
-    return screening
+        intake.save(force_insert=True)
+        return screening_create(intake=intake, instrument=instrument, intake_is_new=True)
 
 
 def document_with_patient_facts(
@@ -136,10 +130,10 @@ def screening_create(
     screening.full_clean(exclude=STORED_RELATIONS, validate_constraints=False)
     if not intake_is_new:
         screening.validate_constraints()
-    row_insert(screening)
-    # Recorded in this transaction (the outbox), delivered by the worker after the commit.
-    screening_created_emit(screening=screening)
-    alarm_notices_queue(screening=screening)
+    screening.save(force_insert=True)
+    # In this transaction, the side effects record their outbox rows (the report, webhook
+    # events, the alarm notice); the worker acts on them after the commit.
+    screening_stored.send(sender=Screening, screening=screening)
     return screening
 
 
@@ -180,7 +174,7 @@ def screening_review(*, screening: Screening, user: User, notes: str, reviewed: 
         object_id=screening.pk,
         detail="review saved" + (", marked reviewed" if reviewed else ""),
     )
-    report_regenerate(screening=screening)
+    screening_changed.send(sender=Screening, screening=screening)
     return screening
 
 
@@ -217,7 +211,7 @@ def screening_acknowledge_alarm(
         object_id=screening.pk,
         detail=f"alarm features acknowledged: {action}",
     )
-    report_regenerate(screening=screening)
+    screening_changed.send(sender=Screening, screening=screening)
     return screening
 
 
@@ -269,10 +263,10 @@ def intake_mark_entered_in_error(*, intake: Intake, user: User, reason: str) -> 
         object_id=intake.pk,
         detail="marked entered in error",
     )
-    # Its own PDFs are rendered again to say so; the next intake's, to compare with another.
+    # Their own reports now say so; the next intake's compare with another screening.
     marked = Screening.objects.filter(intake_id=intake.pk).only("id", "clinic_id")
     for screening in [*marked, *screenings_of_next_intake(intake=intake)]:
-        report_regenerate(screening=screening)
+        screening_changed.send(sender=Screening, screening=screening)
     return intake
 
 
