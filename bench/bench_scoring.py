@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from screening.instruments import get_instrument
+from screening.instruments import current_instrument
 from screening.samples import random_document
 from screening.scoring import score_intake
 
@@ -22,7 +22,7 @@ COUNT = 10_000
 ROUNDS = 3
 SEED = 2026
 TODAY = date(2026, 11, 24)
-INSTRUMENT = get_instrument("barrier-intake", 1)
+INSTRUMENT = current_instrument()
 
 
 def best_seconds(

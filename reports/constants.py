@@ -9,17 +9,8 @@ from __future__ import annotations
 # lines, so its missing acknowledgement line must not read as "not acknowledged yet".
 TEMPLATE_VERSION = "2"
 
-BAND_LABELS = {
-    "minimal": "Minimal",
-    "mild": "Mild",
-    "moderate": "Moderate",
-    "marked": "Marked",
-}
-
-# Band limits of SCREENING.md, for the overview chart's background zones.
-BAND_ZONES = (("minimal", 0, 25), ("mild", 25, 50), ("moderate", 50, 75), ("marked", 75, 100))
-
 # Chart colours: a light zone per band behind the bars, a darker bar in its band's colour.
+# The bands themselves (limits, labels) are declared by the instrument version.
 BAND_ZONE_COLOURS = {
     "minimal": "#f1f4f1",
     "mild": "#eef0e2",
@@ -32,6 +23,3 @@ BAND_BAR_COLOURS = {
     "moderate": "#b86e0a",
     "marked": "#a82222",
 }
-
-# The footer's wording when an instrument declares none.
-DISCLAIMER = "A screening, not a diagnosis."

@@ -14,14 +14,20 @@ from typing import Any
 
 from reports import constants
 from screening.documents import result_json
-from screening.instruments import get_instrument
+from screening.instruments import instrument_of
 from screening.instruments.definition import Instrument, ItemType
 from screening.wording import (
     CONTROL_CHARACTERS,
     answer_in_words,
+    band_label,
+    disclaimer_of,
     evidence_in_words,
     food_name,
     one_line,
+    overall_in_words,
+    pattern_title,
+    red_flag_title,
+    referral_in_words,
 )
 
 MONTHS = (
@@ -95,7 +101,7 @@ def report_context(
     The practitioner's notes, review, acknowledgement of alarm features and an entered-in-error
     mark are the clinic's record about the screening: the file-based command has none.
     """
-    instrument = get_instrument(document["instrument"], document["version"])
+    instrument = instrument_of(document)
     answers: Mapping[str, Any] = document.get("answers", {})
     patient = patient or ReportPatient(birth_date=(document.get("patient") or {}).get("birth_date"))
     patient_name = one_line(patient.name) or "Patient not named"
@@ -120,10 +126,10 @@ def report_context(
         "instrument": f"{instrument.title}, version {instrument.version}",
         "engine": result.get("engine", ""),
         "template_version": constants.TEMPLATE_VERSION,
-        "disclaimer": instrument.texts.get("disclaimer", constants.DISCLAIMER),
+        "disclaimer": disclaimer_of(instrument),
         "entered_in_error": entered_in_error_context(entered_in_error),
         "alarm": alarm,
-        "summary": summary_in_words(result),
+        "summary": overall_in_words(result),
         "chart": chart_context(instrument, result),
         "domains": domains_context(instrument, result, answers),
         "factors": factors_context(instrument, result, answers),
@@ -202,36 +208,25 @@ def alarm_context(
 ) -> dict[str, Any] | None:
     if not result.get("refer_first"):
         return None
-    features = []
-    for code in result.get("red_flags", []):
-        item = instrument.items.get(f"red_flags.{code}")
-        if item is not None:
-            features.append(item.short_label)
-        elif code == "onset_after_50":
-            features.append(onset_after_50_in_words(instrument, answers, document))
-        else:
-            features.append(str(code))
-    referral = result.get("referral") or instrument.texts.get("referral", "")
-    return {"text": referral[:1].upper() + referral[1:], "features": features}
+    features = [
+        late_onset_in_words(instrument, answers, document)
+        if code == instrument.roles.onset_flag
+        else red_flag_title(instrument, code)
+        for code in result.get("red_flags", [])
+    ]
+    return {"text": referral_in_words(instrument, result), "features": features}
 
 
-def onset_after_50_in_words(
+def late_onset_in_words(
     instrument: Instrument, answers: Mapping[str, Any], document: Mapping[str, Any]
 ) -> str:
-    title = instrument.finding_title("onset_after_50")
-    onset = answers.get("history.symptom_onset_year")
+    """The red flag of a late onset, with the year of onset and the birth year when known."""
+    title = instrument.finding_title(instrument.roles.onset_flag)
+    onset = answers.get(instrument.roles.onset_year)
     birth_date = (document.get("patient") or {}).get("birth_date")
     if onset is None or not birth_date:
         return title
     return f"{title} (in {onset}, born {birth_date[:4]})"
-
-
-def summary_in_words(result: Mapping[str, Any]) -> str:
-    return str(result.get("summary") or result.get("overall", ""))
-
-
-def band_label(band: str) -> str:
-    return constants.BAND_LABELS.get(band, band.capitalize())
 
 
 def chart_context(instrument: Instrument, result: Mapping[str, Any]) -> dict[str, Any]:
@@ -248,7 +243,7 @@ def chart_context(instrument: Instrument, result: Mapping[str, Any]) -> dict[str
                 "title": section.title,
                 "score": score,
                 "band": scored.get("band", ""),
-                "band_label": band_label(scored.get("band", "")),
+                "band_label": band_label(instrument, scored.get("band", "")),
                 "label_y": top + 17,
                 "bar_x": CHART_LABEL_WIDTH,
                 "colour": constants.BAND_BAR_COLOURS.get(scored.get("band", ""), "#555555"),
@@ -258,16 +253,18 @@ def chart_context(instrument: Instrument, result: Mapping[str, Any]) -> dict[str
             }
         )
     height = CHART_TOP + len(rows) * CHART_ROW_HEIGHT + 4
+    bands = instrument.bands
+    highs = [band.minimum for band in bands[1:]] + [100]
     zones = [
         {
-            "band": band,
-            "label": band_label(band),
-            "colour": constants.BAND_ZONE_COLOURS[band],
-            "x": CHART_LABEL_WIDTH + low * scale,
-            "width": (high - low) * scale,
-            "label_x": CHART_LABEL_WIDTH + low * scale + 3,
+            "band": band.code,
+            "label": band.label,
+            "colour": constants.BAND_ZONE_COLOURS[band.code],
+            "x": CHART_LABEL_WIDTH + band.minimum * scale,
+            "width": (high - band.minimum) * scale,
+            "label_x": CHART_LABEL_WIDTH + band.minimum * scale + 3,
         }
-        for band, low, high in constants.BAND_ZONES
+        for band, high in zip(bands, highs, strict=True)
     ]
     summary = "; ".join(f"{row['title']} {row['score']} ({row['band_label']})" for row in rows)
     return {
@@ -286,6 +283,7 @@ def domains_context(
 ) -> list[dict[str, Any]]:
     patterns = {pattern.get("domain"): pattern for pattern in result.get("patterns", [])}
     definitions = {definition.code: definition for definition in instrument.patterns}
+    phq4_domain = instrument.roles.phq4_domain
     domains = result.get("domains", {})
     sections = []
     for section in instrument.domains:
@@ -298,12 +296,12 @@ def domains_context(
                 "title": section.title,
                 "score": scored.get("score", 0),
                 "band": scored.get("band", ""),
-                "band_label": band_label(scored.get("band", "")),
+                "band_label": band_label(instrument, scored.get("band", "")),
                 "elevated": section.id in result.get("elevated_domains", []),
                 "pattern": None
                 if pattern is None
                 else {
-                    "title": definition.title if definition else pattern.get("code"),
+                    "title": pattern_title(instrument, pattern.get("code", "")),
                     "rule": pattern.get("rule") or (definition.rule_text if definition else ""),
                     "evidence": [
                         evidence_in_words(instrument, evidence)
@@ -311,7 +309,7 @@ def domains_context(
                     ],
                 },
                 "answers": domain_answers(instrument, section.id, answers),
-                "phq4": phq4_context(result.get("phq4")) if section.id == "mood" else None,
+                "phq4": phq4_context(result.get("phq4")) if section.id == phq4_domain else None,
             }
         )
     return sections
@@ -322,12 +320,13 @@ def domain_answers(
 ) -> list[dict[str, str]]:
     """The section's answers in words; the food list and PHQ-4 have places of their own."""
     rows = []
+    phq4_items = instrument.phq4_items
     for item in instrument.section(section_id).items:
         if item.type is ItemType.FOOD_LIST:
             foods = answers.get(item.id) or []
             rows.append({"label": item.short_label, "answer": f"{len(foods)} listed"})
             continue
-        if item.id.startswith(("mood.phq_", "mood.gad_")) or item.id not in answers:
+        if item.id in phq4_items or item.id not in answers:
             continue
         rows.append({"label": item.short_label, "answer": answer_in_words(item, answers[item.id])})
     return rows
@@ -386,9 +385,9 @@ def comparison_context(
             {
                 "title": section.title,
                 "before": before.get("score", 0),
-                "before_band": band_label(before.get("band", "")),
+                "before_band": band_label(instrument, before.get("band", "")),
                 "now": now.get("score", 0),
-                "now_band": band_label(now.get("band", "")),
+                "now_band": band_label(instrument, now.get("band", "")),
                 "change": f"{change:+d}" if change else "0",
                 "direction": "higher" if change > 0 else "lower" if change < 0 else "unchanged",
             }
@@ -396,14 +395,14 @@ def comparison_context(
     return {
         "completed_on": date_in_words(earlier.completed_on),
         "rows": rows,
-        "overall_before": summary_in_words(earlier.result),
+        "overall_before": overall_in_words(earlier.result),
     }
 
 
 def history_context(instrument: Instrument, answers: Mapping[str, Any]) -> list[dict[str, str]]:
     """The patient's own words (free text, escaped by the template) and the year of onset."""
     rows = []
-    for item in instrument.section("history").items:
+    for item in instrument.section(instrument.roles.history).items:
         if item.id in answers:
             text = display_text(answer_in_words(item, answers[item.id]))
             rows.append({"label": item.short_label, "text": text})
@@ -412,7 +411,7 @@ def history_context(instrument: Instrument, answers: Mapping[str, Any]) -> list[
 
 def timeline_context(instrument: Instrument, answers: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Food sensitivities grouped by year of onset, oldest first."""
-    item = instrument.items.get("sensitivities.foods")
+    item = instrument.items.get(instrument.roles.food_list)
     if item is None:
         return []
     by_year: dict[int, list[dict[str, Any]]] = {}

@@ -6,7 +6,7 @@ import random
 from datetime import date
 from typing import Any
 
-from screening.instruments import get_instrument
+from screening.instruments import current_instrument
 from screening.instruments.definition import COMPLETED_YEAR, Instrument, ItemType
 
 
@@ -17,8 +17,12 @@ def sample_document(
     answers: dict[str, Any] | None = None,
     instrument: Instrument | None = None,
 ) -> dict[str, Any]:
-    """A valid document with every required item at its lowest answer, then `answers` on top."""
-    instrument = instrument or get_instrument("barrier-intake", 1)
+    """A valid document with every required item at its lowest answer, then `answers` on top.
+
+    The instrument version defaults to the current one; its `sample_answers` role raises the
+    answers whose lowest value would be remarkable (a night's sleep).
+    """
+    instrument = instrument or current_instrument()
     base: dict[str, Any] = {}
     for item in instrument.iter_items():
         if not item.required or item.enable_when is not None:
@@ -31,8 +35,7 @@ def sample_document(
             base[item.id] = False
         elif item.type is ItemType.FOOD_LIST:
             base[item.id] = []
-    # A full night's sleep is the unremarkable answer.
-    base["fatigue.sleep_hours"] = 8
+    base.update(instrument.roles.sample_answers)
     base.update(answers or {})
     document: dict[str, Any] = {
         "instrument": instrument.id,
@@ -46,19 +49,24 @@ def sample_document(
 
 
 def random_document(
-    rng: random.Random, *, completed_on: date = date(2026, 11, 24)
+    rng: random.Random,
+    *,
+    completed_on: date = date(2026, 11, 24),
+    instrument: Instrument | None = None,
 ) -> dict[str, Any]:
     """A random valid document, every optional item sometimes answered."""
-    instrument = get_instrument("barrier-intake", 1)
+    instrument = instrument or current_instrument()
     year = completed_on.year
     answers: dict[str, Any] = {}
-    phq = rng.random() < 0.5
+    grouped = {item_id for group in instrument.all_or_none for item_id in group.items}
+    together = rng.random() < 0.5  # the all-or-none groups (PHQ-4) answered or not
     for item in instrument.iter_items():
         if item.enable_when is not None:
             continue
-        if item.id.startswith("mood.phq_") or item.id.startswith("mood.gad_"):
-            if phq:
-                answers[item.id] = rng.randint(0, 3)
+        if item.id in grouped:
+            if together:
+                assert item.scale is not None
+                answers[item.id] = rng.randint(0, item.scale.maximum)
             continue
         if not item.required and rng.random() < 0.4:
             continue
@@ -77,7 +85,8 @@ def random_document(
         elif item.type is ItemType.TEXT:
             answers[item.id] = rng.choice(["Bloating after meals.", "Tired <always> & foggy."])
         elif item.type is ItemType.FOOD_LIST:
-            codes = [c.code for c in item.choices if c.code != "other"]
+            other = instrument.food_list.other_code if instrument.food_list else None
+            codes = [c.code for c in item.choices if c.code != other]
             foods = rng.sample(codes, rng.randint(0, 6))
             answers[item.id] = [
                 {
@@ -87,8 +96,10 @@ def random_document(
                 }
                 for food in foods
             ]
-    if answers["sensitivities.elimination_tried"]:
-        answers["sensitivities.elimination_relief"] = rng.choice(["none", "temporary", "lasting"])
+    for item in instrument.iter_items():
+        condition = item.enable_when
+        if condition is not None and answers.get(condition.item) == condition.equals:
+            answers[item.id] = rng.choice([choice.code for choice in item.choices])
     birth_year = rng.randint(year - 80, year - 18)
     return {
         "instrument": instrument.id,

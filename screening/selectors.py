@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from screening.instruments.definition import Instrument
+from screening.instruments import instrument_of
 from screening.models import Screening
 
 # Geometry of the trend chart, in CSS pixels.
@@ -14,15 +14,18 @@ TREND_HEIGHT = 160
 TREND_MARGIN = 24
 
 
-def patient_trend(*, instrument: Instrument, screenings: Sequence[Screening]) -> dict[str, Any]:
+def patient_trend(*, screenings: Sequence[Screening]) -> dict[str, Any]:
     """One polyline per domain across the screenings (oldest first), drawn as inline SVG.
 
-    Screenings entered in error are left out: they are not the patient's course.
+    The domains are those of the newest screening's instrument version. Screenings entered in
+    error are left out: they are not the patient's course.
     """
+    instrument = instrument_of(screenings[-1].result) if screenings else None
+    domains = instrument.domains if instrument else ()
     screenings = [screening for screening in screenings if not screening.entered_in_error]
     count = len(screenings)
     # The table of every screening (those entered in error too) has a column per domain.
-    titles = [section.title for section in instrument.domains]
+    titles = [section.title for section in domains]
     if count == 0:
         return {
             "lines": [],
@@ -41,7 +44,7 @@ def patient_trend(*, instrument: Instrument, screenings: Sequence[Screening]) ->
         return round(TREND_MARGIN + plot_height * (100 - score) / 100, 1)
 
     lines = []
-    for number, section in enumerate(instrument.domains, start=1):
+    for number, section in enumerate(domains, start=1):
         scores = [s.result["domains"][section.id]["score"] for s in screenings]
         lines.append(
             {

@@ -8,7 +8,15 @@ from collections.abc import Mapping
 from typing import Any
 
 from screening.instruments.definition import Instrument
-from screening.wording import evidence_in_words, finding_in_words
+from screening.wording import (
+    disclaimer_of,
+    evidence_in_words,
+    finding_in_words,
+    overall_in_words,
+    pattern_title,
+    red_flag_title,
+    referral_in_words,
+)
 
 WIDTH = 72
 
@@ -18,7 +26,7 @@ def result_summary_text(result: Mapping[str, Any], instrument: Instrument) -> st
     blocks = [
         alarm_box(result, instrument) if result.get("refer_first") else "",
         f"{instrument.title} (version {instrument.version}), engine {result.get('engine', '?')}",
-        f"Overall: {overall_words(result)}.",
+        f"Overall: {overall_in_words(result)}.",
         domains_block(result, instrument),
         patterns_block(result, instrument),
         phq4_block(result.get("phq4")),
@@ -27,26 +35,24 @@ def result_summary_text(result: Mapping[str, Any], instrument: Instrument) -> st
             "Points to discuss",
             [instrument.finding_title(code) for code in result.get("discussion_points", [])],
         ),
-        instrument.texts.get("disclaimer", "A screening, not a diagnosis."),
+        disclaimer_of(instrument),
     ]
     return "\n\n".join(block for block in blocks if block) + "\n"
 
 
 def alarm_box(result: Mapping[str, Any], instrument: Instrument) -> str:
-    referral = result.get("referral") or instrument.texts.get("referral", "")
     lines = ["ALARM FEATURES REPORTED", ""]
-    lines += textwrap.wrap(referral[:1].upper() + referral[1:] + ".", WIDTH - 4)
+    lines += textwrap.wrap(referral_in_words(instrument, result) + ".", WIDTH - 4)
     lines.append("")
     for code in result.get("red_flags", []):
         lines += textwrap.wrap(
-            instrument.finding_title(code), WIDTH - 4, initial_indent="- ", subsequent_indent="  "
+            red_flag_title(instrument, code),
+            WIDTH - 4,
+            initial_indent="- ",
+            subsequent_indent="  ",
         )
     border = "+" + "-" * (WIDTH - 2) + "+"
     return "\n".join([border, *(f"| {line:<{WIDTH - 4}} |" for line in lines), border])
-
-
-def overall_words(result: Mapping[str, Any]) -> str:
-    return str(result.get("summary") or result.get("overall", ""))
 
 
 def domains_block(result: Mapping[str, Any], instrument: Instrument) -> str:
@@ -68,10 +74,9 @@ def patterns_block(result: Mapping[str, Any], instrument: Instrument) -> str:
     patterns = result.get("patterns", [])
     if not patterns:
         return "Possible patterns: none."
-    titles = {pattern.code: pattern.title for pattern in instrument.patterns}
     lines = ["Possible patterns:"]
     for pattern in patterns:
-        lines.append(f"  * {titles.get(pattern['code'], pattern['code'])}")
+        lines.append(f"  * {pattern_title(instrument, pattern['code'])}")
         for evidence in pattern.get("evidence", []):
             lines.append(f"      - {evidence_words(evidence, instrument)}")
     return "\n".join(lines)

@@ -42,7 +42,6 @@ from screening.forms import (
     PatientForm,
     ReviewForm,
 )
-from screening.instruments import get_instrument
 from screening.models import Screening
 from screening.selectors import patient_trend
 from screening.services import (
@@ -162,14 +161,13 @@ def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     invitations = clinic_rows(request, patient.invitations.all())[:10]
     audit(request, AuditEvent.Action.READ, patient, "patient")
-    instrument = get_instrument("barrier-intake", 1)
     return render(
         request,
         "dashboard/patient_detail.html",
         {
             "patient": patient,
             "screenings": list(reversed(screenings)),
-            "trend": patient_trend(instrument=instrument, screenings=screenings),
+            "trend": patient_trend(screenings=screenings),
             "invitations": invitations,
         },
     )

@@ -1,8 +1,10 @@
-"""Answers and result codes in the instrument's own words, wherever a person reads them.
+"""Answers and results in the instrument's own words, wherever a person reads them.
 
-The PDF summary, the dashboard, the plain-text summary and the patient's review step all
-word answers here, so "Bloating after drinking only water: sometimes" reads the same
-everywhere. The result is plain text: each place escapes it for its own medium.
+The one home of the wording of results: the result's summary line, the referral, band labels,
+pattern, finding and red-flag titles, PHQ-4 and answers. The PDF summary, the dashboard, the
+plain-text summary (CLI) and the patient's review step all word them here, so "Bloating after
+drinking only water: sometimes" reads the same everywhere. The result is plain text: each
+place escapes it for its own medium.
 """
 
 from __future__ import annotations
@@ -12,6 +14,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from screening.instruments.definition import Instrument, Item, ItemType
+
+# The footer's wording when an instrument declares none.
+DEFAULT_DISCLAIMER = "A screening, not a diagnosis."
 
 # Control characters other than the newline, and the bidirectional overrides and isolates that
 # would let a text display in another order than it was typed (natural right-to-left text
@@ -97,3 +102,51 @@ def finding_in_words(instrument: Instrument, explanation: Mapping[str, Any]) -> 
         evidence_in_words(instrument, part) for part in explanation.get("evidence", [])
     )
     return f"{title} ({evidence})" if evidence else title
+
+
+def summary_of(overall: str, elevated_count: int) -> str:
+    """The result's summary line (stored in the result document)."""
+    if overall == "none":
+        return "no possible barrier-related pattern"
+    if overall == "multi_domain":
+        return f"a possible barrier-related pattern across {elevated_count} domains"
+    domains = "domain" if elevated_count == 1 else "domains"
+    return f"a possible barrier-related pattern in {elevated_count} {domains}"
+
+
+def overall_in_words(result: Mapping[str, Any]) -> str:
+    """The overall result as a person reads it: the summary line, else the code."""
+    return str(result.get("summary") or result.get("overall", ""))
+
+
+def referral_in_words(instrument: Instrument, result: Mapping[str, Any]) -> str:
+    """The referral message as a sentence opening: "Alarm features reported — ..."."""
+    referral = result.get("referral") or instrument.texts.get("referral", "")
+    return referral[:1].upper() + referral[1:]
+
+
+def disclaimer_of(instrument: Instrument) -> str:
+    return instrument.texts.get("disclaimer", DEFAULT_DISCLAIMER)
+
+
+def band_label(instrument: Instrument, band: str) -> str:
+    """A domain band as a label: "Moderate"."""
+    for declared in instrument.bands:
+        if declared.code == band:
+            return declared.label
+    return band.capitalize()
+
+
+def pattern_title(instrument: Instrument, code: str) -> str:
+    for pattern in instrument.patterns:
+        if pattern.code == code:
+            return pattern.title
+    return code
+
+
+def red_flag_title(instrument: Instrument, code: str) -> str:
+    """A red flag by the short label of its question, else the finding's title."""
+    for item in instrument.section(instrument.roles.red_flags).items:
+        if item.id.split(".", 1)[1] == code:
+            return item.short_label
+    return instrument.finding_title(code)

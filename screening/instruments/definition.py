@@ -1,15 +1,23 @@
-"""The building blocks of a declarative instrument: scales, items, sections and rules."""
+"""The building blocks of a declarative instrument version.
+
+Items, scales and sections; the findings (patterns, red flags, factors, discussion points) as
+rules of `screening.rules`; the bands; the formulas the version computes by; and the roles that
+tell generic code which item or group plays which part (the food list, PHQ-4, ...), so that no
+module outside a version's folder names one of its item ids.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from enum import StrEnum
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from screening.rules import Rule
+from screening.rules import Rule
+
+Answers = Mapping[str, Any]
 
 
 class ItemType(StrEnum):
@@ -139,6 +147,80 @@ class FoodList:
 
 
 @dataclass(frozen=True)
+class FindingRule:
+    """A red flag, factor or discussion point: it holds when `rule` does, `rule_text` in words."""
+
+    code: str
+    rule_text: str
+    rule: Rule
+
+
+@dataclass(frozen=True)
+class Band:
+    """A band of scores from `minimum` up to the next band's minimum; `elevated` counts it."""
+
+    code: str
+    minimum: int
+    label: str
+    elevated: bool = False
+
+
+def band_of(bands: Sequence[Band], score: int) -> str:
+    """The code of the highest band whose minimum `score` reaches (bands lowest first)."""
+    reached = [band.code for band in bands if score >= band.minimum]
+    if not reached:
+        raise ValueError(f"score {score} is below every band")
+    return reached[-1]
+
+
+@dataclass(frozen=True)
+class IntakeFacts:
+    """What scoring reads from one document."""
+
+    answers: Answers
+    completed_on: date
+    birth_date: date | None
+
+
+DomainFormula = Callable[[IntakeFacts, Mapping[str, Any]], int]
+
+
+@dataclass(frozen=True)
+class Formulas:
+    """What a version computes by its own formulas rather than by rules.
+
+    `derived` gives the facts its formulas and rules share (recent foods, ...); `domain_scores`
+    has one formula per domain; `phq4` gives the PHQ-4 result or None.
+    """
+
+    derived: Callable[[IntakeFacts], dict[str, Any]]
+    domain_scores: Mapping[str, DomainFormula]
+    phq4: Callable[[Answers], dict[str, Any] | None]
+
+
+@dataclass(frozen=True)
+class Roles:
+    """Which item, group or section plays which part, for code that serves every version.
+
+    `food_list`: the food-list item (the PDF's timeline); `phq4`: the name of the all-or-none
+    group that is PHQ-4, shown beside the domain `phq4_domain`; `red_flags`: the section of
+    alarm questions; `onset_flag` and `onset_year`: the red flag of a late onset and the item
+    of the onset year (worded with the year in the PDF); `history`: the section of the
+    patient's own words; `sample_answers`: the unremarkable answers a sample document starts
+    from, above each required item's lowest answer.
+    """
+
+    food_list: str
+    phq4: str
+    phq4_domain: str
+    red_flags: str
+    onset_flag: str
+    onset_year: str
+    history: str
+    sample_answers: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class FindingText:
     """How a red flag, factor or discussion point code reads for a person.
 
@@ -157,12 +239,23 @@ class Instrument:
     url: str  # canonical URL, for FHIR
     engine: str  # version of the scoring engine for this instrument version
     sections: tuple[Section, ...]
+    roles: Roles
+    bands: tuple[Band, ...]  # domain score bands, lowest first
+    # Code, not data: the definition's JSON export leaves fields marked `code` out.
+    formulas: Formulas | None = field(default=None, metadata={"code": True})
     all_or_none: tuple[AllOrNone, ...] = ()
     patterns: tuple[PatternDefinition, ...] = ()
+    red_flags: tuple[FindingRule, ...] = ()
+    factors: tuple[FindingRule, ...] = ()
+    discussion_points: tuple[FindingRule, ...] = ()
     food_list: FoodList | None = None
-    texts: dict[str, str] = field(default_factory=dict)  # fixed phrases (referral, bands)
+    texts: dict[str, str] = field(default_factory=dict)  # fixed phrases (referral, disclaimer)
     # Codes of the result that are not items (factors, points, onset_after_50), in words.
     findings: dict[str, FindingText] = field(default_factory=dict)
+    # Demo answer profiles by name: each takes the year of the intake, gives answers.
+    demo_profiles: Mapping[str, Callable[[int], dict[str, Any]]] = field(
+        default_factory=dict, metadata={"code": True}
+    )
 
     @property
     def domains(self) -> tuple[Section, ...]:
@@ -187,6 +280,16 @@ class Instrument:
             if item.id.endswith(f".{code}"):
                 return item.short_label
         return code.replace("_", " ").capitalize()
+
+    def group(self, name: str) -> AllOrNone:
+        for group in self.all_or_none:
+            if group.name == name:
+                return group
+        raise KeyError(name)
+
+    @property
+    def phq4_items(self) -> tuple[str, ...]:
+        return self.group(self.roles.phq4).items
 
     def section(self, section_id: str) -> Section:
         for section in self.sections:

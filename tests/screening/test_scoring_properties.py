@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 
 from screening.documents import canonical_json, result_json
 from screening.instruments import get_instrument
-from screening.instruments.definition import COMPLETED_YEAR, Item, ItemType
-from screening.scoring import band_of, score_intake
+from screening.instruments.definition import COMPLETED_YEAR, Item, ItemType, band_of
+from screening.scoring import score_intake
 from screening.validation import validate_intake
 
 INSTRUMENT = get_instrument("barrier-intake", 1)
@@ -125,7 +125,7 @@ def test_every_score_is_0_to_100_in_its_band(document: dict[str, Any]) -> None:
     for domain in result["domains"].values():
         low, high = BAND_RANGES[domain["band"]]
         assert low <= domain["score"] <= high
-        assert domain["band"] == band_of(domain["score"])
+        assert domain["band"] == band_of(INSTRUMENT.bands, domain["score"])
 
 
 @PROPERTIES

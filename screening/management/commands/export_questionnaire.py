@@ -19,6 +19,7 @@ def definition_document(value: Any) -> Any:
         document = {
             field.name: definition_document(getattr(value, field.name))
             for field in dataclasses.fields(value)
+            if not field.metadata.get("code")  # formulas and profiles: code, not data
         }
         if type(value).__module__ == "screening.rules":
             return {"kind": type(value).__name__, **document}

@@ -1,27 +1,21 @@
-"""The barrier-intake instrument, version 1: every item, scale and pattern rule, declared once.
+"""Barrier-intake version 1: every item, scale and section, declared once.
 
-Released: this file never changes. A change to the questions or rules makes version 2 in a
-new module, and intakes stored under version 1 keep scoring here.
+Released: this folder never changes. A change to the questions or rules makes version 2 in a
+new folder, and intakes stored under version 1 keep scoring here.
 """
 
 from __future__ import annotations
 
 from screening.instruments.definition import (
     COMPLETED_YEAR,
-    AllOrNone,
     Choice,
     EnableWhen,
-    FindingText,
-    FoodList,
-    Instrument,
     Item,
     ItemType,
-    PatternDefinition,
     Scale,
     ScoreBand,
     Section,
 )
-from screening.rules import AtLeast, IncludesAny, ProgressiveSensitivities, all_of, any_of
 
 FREQUENCY = Scale(
     code="F",
@@ -566,174 +560,15 @@ HISTORY = Section(
     ),
 )
 
-PATTERNS = (
-    PatternDefinition(
-        code="disproportionate_bloating",
-        domain="bloating",
-        title="Bloating out of proportion to what is eaten",
-        rule_text=(
-            "Bloating after small meals at least often, or after water at least sometimes; "
-            "and a stomach that feels always on, or bloating without a predictable course, "
-            "at least moderately."
-        ),
-        rule=all_of(
-            any_of(AtLeast("bloating.after_small_meals", 3), AtLeast("bloating.after_water", 2)),
-            any_of(AtLeast("bloating.persistent", 2), AtLeast("bloating.unpredictable", 2)),
-        ),
-    ),
-    PatternDefinition(
-        code="progressive_sensitivities",
-        domain="sensitivities",
-        title="A growing list of food sensitivities",
-        rule_text=(
-            "At least 3 foods give symptoms, and at least 2 of them were tolerated before "
-            "and started in the last 3 years."
-        ),
-        rule=ProgressiveSensitivities(
-            foods_item="sensitivities.foods",
-            relief_item="sensitivities.elimination_relief",
-            min_foods=3,
-            min_recent=2,
-        ),
-    ),
-    PatternDefinition(
-        code="unrefreshing_fatigue",
-        domain="fatigue",
-        title="Fatigue that sleep does not fix",
-        rule_text=(
-            "Tired after a full night's sleep at least often, with at least 7 hours of sleep, "
-            "and foggy thinking at least sometimes or laboured mental effort at least moderately."
-        ),
-        rule=all_of(
-            AtLeast("fatigue.unrefreshed", 3),
-            AtLeast("fatigue.sleep_hours", 7),
-            any_of(AtLeast("fatigue.brain_fog", 2), AtLeast("fatigue.effort", 2)),
-        ),
-    ),
-    PatternDefinition(
-        code="gut_skin",
-        domain="skin",
-        title="Skin symptoms that travel with the gut",
-        rule_text=(
-            "Skin flares after digestive upsets or skin reactions to foods at least sometimes; "
-            "and eczema or facial redness at least sometimes, or a diagnosed atopic dermatitis, "
-            "psoriasis or rosacea."
-        ),
-        rule=all_of(
-            any_of(AtLeast("skin.breakouts_with_gut", 2), AtLeast("skin.food_reactions", 2)),
-            any_of(
-                AtLeast("skin.eczema_flares", 2),
-                AtLeast("skin.rosacea", 2),
-                IncludesAny("skin.diagnosed", ("atopic_dermatitis", "psoriasis", "rosacea")),
-            ),
-        ),
-    ),
-    PatternDefinition(
-        code="gut_brain",
-        domain="mood",
-        title="Mood and food anxiety linked to the gut",
-        rule_text=(
-            "Low mood on days the gut flares at least sometimes, and anxiety about eating or "
-            "life arranged around digestion at least moderately."
-        ),
-        rule=all_of(
-            AtLeast("mood.mood_tracks_gut", 2),
-            any_of(AtLeast("mood.food_anxiety", 2), AtLeast("mood.life_contracted", 2)),
-        ),
-    ),
-    PatternDefinition(
-        code="immune_dysregulation",
-        domain="immune",
-        title="Frequent infections with growing reactivity",
-        rule_text=(
-            "At least 4 colds a year or slow recovery at least quite a bit; and allergies "
-            "worsening or new reactions at least moderately."
-        ),
-        rule=all_of(
-            any_of(AtLeast("immune.colds_per_year", 4), AtLeast("immune.slow_recovery", 3)),
-            any_of(AtLeast("immune.allergies_worse", 2), AtLeast("immune.new_reactions", 2)),
-        ),
-    ),
-)
-
-FINDINGS = {
-    "onset_after_50": FindingText("Gut symptoms that began at age 50 or later"),
-    "antibiotics": FindingText("Antibiotics"),
-    "nsaids": FindingText("Anti-inflammatory painkillers"),
-    "alcohol": FindingText("Alcohol above 14 units a week"),
-    "high_fat_diet": FindingText("High-fat or processed diet"),
-    "stress": FindingText("Stress"),
-    "gi_infection": FindingText("A recent gut infection"),
-    "acid_suppressants": FindingText("Acid-reducing medicines"),
-    "smoking": FindingText("Smoking"),
-    "short_sleep": FindingText("Less than 7 hours of sleep"),
-    # What the research says supports the gut barrier, phrased as points for the practitioner
-    # to discuss: never a dose, never an instruction.
-    "fibre": FindingText(
-        "Fibre and prebiotic foods",
-        "Fewer than 3 servings a day were reported. Fibre and prebiotic foods feed the "
-        "bacteria that produce butyrate, a fuel of the cells lining the gut. Whether more of "
-        "them would suit this patient is a point to discuss.",
-    ),
-    "polyphenols": FindingText(
-        "Polyphenol-rich foods",
-        "Polyphenol-rich foods (colourful vegetables, berries, green tea, olive oil) are eaten "
-        "rarely or never. Research associates polyphenols with tight-junction support and less "
-        "inflammation in the gut lining: worth talking through.",
-    ),
-    "probiotics": FindingText(
-        "Microbial diversity",
-        "Antibiotics or a gut infection in the last year, and no fermented foods or probiotics. "
-        "Barrier function depends on microbial diversity, which antibiotics and illness can "
-        "reduce: a point to discuss.",
-    ),
-    "glutamine_zinc": FindingText(
-        "Glutamine and zinc",
-        "A possible pattern across several domains, and no glutamine or zinc taken. Glutamine "
-        "fuels the cells of the gut lining and zinc supports tight-junction function; zinc "
-        "deficiency is associated with higher permeability. Whether either is appropriate is "
-        "for the practitioner to judge.",
-    ),
-    "demulcents": FindingText(
-        "Soothing the lining",
-        "Bloating out of proportion to what is eaten. Demulcent botanicals are described as "
-        "coating the gut lining and supporting its mucus layer: a possible topic for the "
-        "consultation.",
-    ),
-}
-
-INSTRUMENT = Instrument(
-    id="barrier-intake",
-    version=1,
-    title="Gut barrier intake",
-    url="https://barrier-intake.example.org/fhir/Questionnaire/barrier-intake",
-    engine="1.0.0",
-    sections=(
-        BLOATING,
-        SENSITIVITIES,
-        FATIGUE,
-        SKIN,
-        MOOD,
-        IMMUNE,
-        RED_FLAGS,
-        FACTORS,
-        SUPPORT,
-        HISTORY,
-    ),
-    all_or_none=(
-        AllOrNone(
-            name="PHQ-4",
-            items=("mood.phq_interest", "mood.phq_down", "mood.gad_nervous", "mood.gad_worry"),
-        ),
-    ),
-    patterns=PATTERNS,
-    food_list=FoodList(other_code="other", name_max_length=100, onset_minimum=1900),
-    texts={
-        "referral": (
-            "alarm features reported — medical evaluation is recommended before symptoms are "
-            "attributed to a barrier-related pattern"
-        ),
-        "disclaimer": "A screening, not a diagnosis.",
-    },
-    findings=FINDINGS,
+SECTIONS = (
+    BLOATING,
+    SENSITIVITIES,
+    FATIGUE,
+    SKIN,
+    MOOD,
+    IMMUNE,
+    RED_FLAGS,
+    FACTORS,
+    SUPPORT,
+    HISTORY,
 )

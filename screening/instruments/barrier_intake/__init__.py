@@ -1,0 +1,1 @@
+"""The barrier-intake instrument: one sub-package per released version (`v1`, ...)."""
