@@ -81,6 +81,8 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     """DRF's exception handler, answering every error in the one format."""
     exc = _as_api_exception(exc)
     if isinstance(exc, IntakeInvalid):
+        # A problem's `entry` stays out of the published error format: its message names the
+        # entry already ("entry 2: ..."), and clients rely on the three keys.
         errors = [
             {"field": problem.item, "code": problem.code, "message": problem.message}
             for problem in exc.problems

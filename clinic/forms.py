@@ -13,7 +13,7 @@ from typing import Any
 
 from django import forms
 
-from clinic.intake_form import FOOD_FIELDS, applicable, field_id, food_field_id
+from clinic.intake_form import FOOD_FIELDS, field_id, food_field_id
 from screening.instruments.definition import Item, ItemType, Section
 
 YES, NO = "yes", "no"
@@ -281,9 +281,7 @@ def food_row_contexts(
     return contexts
 
 
-def question_contexts(
-    form: SectionForm, errors: Mapping[str, str], answers: Mapping[str, Any]
-) -> list[dict[str, Any]]:
+def question_contexts(form: SectionForm, errors: Mapping[str, str]) -> list[dict[str, Any]]:
     """What the template needs to draw each question of a section form."""
     contexts = []
     for item in form.items:
@@ -305,7 +303,6 @@ def question_contexts(
         if item.enable_when is not None:
             shown_when = _condition_value(item.enable_when.equals)
             context["conditional_on"] = {"name": item.enable_when.item, "value": shown_when}
-            context["applies"] = applicable(item, answers)
             hints.append(
                 "Only answer this if you answered "
                 f"“{_condition_label(item.enable_when.equals)}” to the question before."

@@ -7,7 +7,6 @@ so a new instrument version gets its form without a template per question.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -23,7 +22,7 @@ from screening.instruments.definition import (
     ItemType,
     Section,
 )
-from screening.validation import Problem, validate_intake
+from screening.validation import Problem, item_enablement, validate_intake
 from screening.wording import answer_in_words
 
 WELCOME = "welcome"
@@ -38,7 +37,6 @@ SECTION_NOTES = {
 }
 
 FOOD_FIELDS = ("food", "name", "onset_year", "previously_tolerated")
-_FOOD_PROBLEM = re.compile(r"^entry (\d+): (\w+)")
 
 
 @dataclass(frozen=True)
@@ -141,12 +139,6 @@ def furthest_reachable(
     return steps[-1].index
 
 
-def applicable(item: Item, answers: Mapping[str, Any]) -> bool:
-    """Whether a conditional item applies to these answers (the instrument's enable_when)."""
-    condition = item.enable_when
-    return condition is None or answers.get(condition.item) == condition.equals
-
-
 def completed_year_bound(value: int | str | None, today: date) -> int | None:
     if value == COMPLETED_YEAR:
         return today.year
@@ -174,12 +166,11 @@ def problem_message(item: Item, problem: Problem, today: date) -> str:
 
 
 def food_problem_target(problem: Problem) -> tuple[int, str] | None:
-    """(entry position from 0, field) named by a food-list problem, when it names one entry."""
-    match = _FOOD_PROBLEM.match(problem.message)
-    if not match:
+    """(entry index, field) of a food-list problem that concerns one entry; a problem of the
+    entry as a whole (not an object, an unknown field) belongs to its first control."""
+    if problem.entry is None:
         return None
-    name = match.group(2)
-    return int(match.group(1)) - 1, name if name in FOOD_FIELDS else "food"
+    return problem.entry, problem.entry_field or "food"
 
 
 def food_problem_message(
@@ -219,16 +210,18 @@ def food_entry_text(item: Item, entry: Mapping[str, Any]) -> str:
 
 
 def review_sections(
-    steps: tuple[Step, ...], answers: Mapping[str, Any], change_base: str
+    instrument: Instrument, steps: tuple[Step, ...], answers: Mapping[str, Any], change_base: str
 ) -> list[dict[str, Any]]:
-    """Every question with its answer in words and a link to change it, section by section."""
+    """Every question that applies with its answer in words and a link to change it, section
+    by section."""
+    enabled = item_enablement(instrument, answers)
     sections = []
     for step in steps:
         if step.section is None:
             continue
         rows = []
         for item in step.section.items:
-            if not applicable(item, answers):
+            if not enabled[item.id]:
                 continue
             value = answers.get(item.id)
             if item.type is ItemType.FOOD_LIST:

@@ -22,7 +22,6 @@ from clinic.intake_form import (
     SECTION_NOTES,
     Step,
     StepErrors,
-    applicable,
     draft_document,
     field_id,
     food_field_id,
@@ -45,7 +44,7 @@ from clinic.models import Invitation
 from clinic.services import invitation_by_token, invitation_draft_save, invitation_submit
 from screening.instruments import get_instrument
 from screening.instruments.definition import Instrument, Item, ItemType
-from screening.validation import IntakeInvalid, Problem
+from screening.validation import IntakeInvalid, Problem, item_enablement
 
 MAX_TOKEN_LENGTH = 100
 
@@ -240,8 +239,9 @@ def _merged_answers(
             answers.pop(item_id, None)
         else:
             answers[item_id] = value
+    enabled = item_enablement(draft.instrument, answers)
     for item in step.section.items:
-        if not applicable(item, answers):
+        if not enabled[item.id]:
             answers.pop(item.id, None)  # the rule ignores an answer that does not apply
     return answers
 
@@ -306,11 +306,10 @@ def _render_section(
     focus_row: int | None = None,
 ) -> HttpResponse:
     assert step.section is not None
-    posted_answers = form.answers() if form.is_bound else draft.answers
     context: dict[str, Any] = {
         "section": step.section,
         "note": SECTION_NOTES.get(step.section.id, ""),
-        "questions": question_contexts(form, errors.inline, {**draft.answers, **posted_answers}),
+        "questions": question_contexts(form, errors.inline),
         "from_review": from_review,
     }
     if rows is not None:
@@ -344,7 +343,7 @@ def _review(request: HttpRequest, draft: Draft, step: Step) -> HttpResponse:
         else:
             return HttpResponseRedirect(reverse("intake:thanks", kwargs={"token": draft.token}))
     base = reverse("intake:start", kwargs={"token": draft.token})
-    context = {"sections": review_sections(draft.steps, draft.answers, base)}
+    context = {"sections": review_sections(draft.instrument, draft.steps, draft.answers, base)}
     return _render_step(request, draft, step, errors, context)
 
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from collections.abc import Callable, Generator, Iterator, Mapping
+from collections.abc import Callable, Collection, Generator, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
-from typing import Any
+from typing import Any, NamedTuple
 
 from screening.instruments import INSTRUMENTS, get_instrument
 from screening.instruments.definition import COMPLETED_YEAR, Instrument, Item, ItemType
@@ -23,9 +23,14 @@ from screening.instruments.definition import COMPLETED_YEAR, Instrument, Item, I
 
 @dataclass(frozen=True)
 class Problem:
+    """One problem of a document. `entry` and `entry_field` place it inside a list answer, so
+    that a form can show it beside the control it concerns without reading the message."""
+
     item: str  # the item id, or the top-level field ("completed_on", "patient.birth_date")
     code: str
-    message: str
+    message: str  # names the entry too ("entry 2: ..."), for readers of the API
+    entry: int | None = None  # the index (from 0) of the list entry it concerns
+    entry_field: str | None = None  # the field of that food-list entry, when it is one field
 
     def as_dict(self) -> dict[str, str]:
         return {"item": self.item, "code": self.code, "message": self.message}
@@ -62,8 +67,14 @@ FOOD_NAME_FIELD = "name"
 # `date.fromisoformat` also takes "20261124" and week dates; the documents use one form only.
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
-# (code, message) pairs found in one answer; the caller adds the item id.
-Finding = tuple[str, str]
+
+class Finding(NamedTuple):
+    """A problem found in one answer; the caller adds the item id."""
+
+    code: str
+    message: str
+    entry: int | None = None
+    entry_field: str | None = None
 
 
 @dataclass(frozen=True)
@@ -121,8 +132,25 @@ def _plan_build(instrument: Instrument) -> _Plan:
         },
         conditional=tuple(item for item in items.values() if item.enable_when is not None),
     )
-    _enablement(plan, {}, {})  # raises on conditions that form a cycle
+    _enablement(plan, {}, ())  # raises on conditions that form a cycle
     return plan
+
+
+def item_enablement(
+    instrument: Instrument, answers: Mapping[str, Any], *, invalid: Collection[str] = ()
+) -> dict[str, bool | None]:
+    """Whether each item of the instrument applies to these answers, by item id.
+
+    The one reading of `enable_when`, for the validator and the patient form alike. An item
+    applies when its condition's item is answered with exactly the value named (JSON true is
+    not 1) and that item applies itself: a question that depends on one that does not apply
+    does not apply either, however the stale answer reads. None (only when `invalid` names
+    answers known to be wrong) means the condition rests, directly or along the chain, on one
+    of those answers, so nothing can be said yet.
+    """
+    plan = _plan_for(instrument)
+    conditional = _enablement(plan, answers, invalid)
+    return {item_id: conditional.get(item_id, True) for item_id in plan.items}
 
 
 def validate_intake(document: Any, *, today: date) -> list[Problem]:
@@ -287,16 +315,14 @@ def _answer_problems(plan: _Plan, answers: dict[str, Any], context: _Context) ->
         found = list(_check_answer(plan, item, value, context)) if item is not None else None
         if found:
             findings[item_id] = found
-    enabled = _enablement(plan, answers, findings)
+    enabled = _enablement(plan, answers, findings.keys())
     for item in plan.items.values():
         state = enabled.get(item.id, True)
         if item.id in answers:
             if state is False:
                 problems.append(Problem(item.id, "not_enabled", _not_enabled_message(item)))
             elif item.id in findings:
-                problems.extend(
-                    Problem(item.id, code, message) for code, message in findings[item.id]
-                )
+                problems.extend(Problem(item.id, *finding) for finding in findings[item.id])
         elif item.required and state is True:
             problems.append(Problem(item.id, "missing", _missing_message(plan, item, context)))
     for group in plan.instrument.all_or_none:
@@ -315,10 +341,9 @@ def _answer_problems(plan: _Plan, answers: dict[str, Any], context: _Context) ->
 
 
 def _enablement(
-    plan: _Plan, answers: Mapping[str, Any], findings: Mapping[str, list[Finding]]
+    plan: _Plan, answers: Mapping[str, Any], invalid: Collection[str]
 ) -> dict[str, bool | None]:
-    """Whether each conditional item applies: True, False, or None when its condition
-    rests on an invalid answer (then only the answer itself is reported)."""
+    """`item_enablement` of the conditional items only (the others always apply)."""
     states: dict[str, bool | None] = {}
 
     def state_of(item: Item, seen: frozenset[str]) -> bool | None:
@@ -333,7 +358,7 @@ def _enablement(
         if state is True:
             if condition.item not in answers:
                 state = False
-            elif condition.item in findings:
+            elif condition.item in invalid:
                 state = None
             else:
                 answer = answers[condition.item]
@@ -353,7 +378,7 @@ def _check_answer(plan: _Plan, item: Item, value: Any, context: _Context) -> Ite
             hint = f"this question is required (expected {_expected(plan, item, context)})"
         else:
             hint = "omit the item to leave it unanswered"
-        yield "null_not_allowed", f"null is not an answer; {hint}"
+        yield Finding("null_not_allowed", f"null is not an answer; {hint}")
         return
     yield from _CHECKS[item.type](plan, item, value, context)
 
@@ -361,9 +386,11 @@ def _check_answer(plan: _Plan, item: Item, value: Any, context: _Context) -> Ite
 def _check_scale(plan: _Plan, item: Item, value: Any, context: _Context) -> Iterator[Finding]:
     assert item.scale is not None
     if type(value) is not int:
-        yield "wrong_type", f"expected {_expected(plan, item, context)}, got {_describe(value)}"
+        yield Finding(
+            "wrong_type", f"expected {_expected(plan, item, context)}, got {_describe(value)}"
+        )
     elif not 0 <= value <= item.scale.maximum:
-        yield (
+        yield Finding(
             "out_of_range",
             f"{value} is not on the scale; expected {_expected(plan, item, context)}",
         )
@@ -371,24 +398,28 @@ def _check_scale(plan: _Plan, item: Item, value: Any, context: _Context) -> Iter
 
 def _check_integer(plan: _Plan, item: Item, value: Any, context: _Context) -> Iterator[Finding]:
     if type(value) is not int:
-        yield "wrong_type", f"expected {_expected(plan, item, context)}, got {_describe(value)}"
+        yield Finding(
+            "wrong_type", f"expected {_expected(plan, item, context)}, got {_describe(value)}"
+        )
         return
     minimum, maximum = context.bound(item.minimum), context.bound(item.maximum)
     finding = _range_finding(value, minimum, maximum, is_year=item.maximum == COMPLETED_YEAR)
     if finding:
-        yield "out_of_range", f"{finding}; expected {_expected(plan, item, context)}"
+        yield Finding("out_of_range", f"{finding}; expected {_expected(plan, item, context)}")
 
 
 def _check_boolean(plan: _Plan, item: Item, value: Any, context: _Context) -> Iterator[Finding]:
     if not isinstance(value, bool):
-        yield "wrong_type", f"expected true or false, got {_describe(value)}"
+        yield Finding("wrong_type", f"expected true or false, got {_describe(value)}")
 
 
 def _check_choice(plan: _Plan, item: Item, value: Any, context: _Context) -> Iterator[Finding]:
     if not isinstance(value, str):
-        yield "wrong_type", f"expected {_expected(plan, item, context)}, got {_describe(value)}"
+        yield Finding(
+            "wrong_type", f"expected {_expected(plan, item, context)}, got {_describe(value)}"
+        )
     elif value not in plan.choice_codes[item.id]:
-        yield (
+        yield Finding(
             "not_a_choice",
             f"{_quote(value)} is not a choice; expected {_expected(plan, item, context)}",
         )
@@ -398,41 +429,47 @@ def _check_multi_choice(
     plan: _Plan, item: Item, value: Any, context: _Context
 ) -> Iterator[Finding]:
     if not isinstance(value, list):
-        yield "wrong_type", f"expected {_expected(plan, item, context)}, got {_describe(value)}"
+        yield Finding(
+            "wrong_type", f"expected {_expected(plan, item, context)}, got {_describe(value)}"
+        )
         return
     yield from _count_findings(item, len(value))
     codes = plan.choice_codes[item.id]
     seen: set[str] = set()
-    for position, code in enumerate(value, start=1):
+    for index, code in enumerate(value):
         if not isinstance(code, str):
-            yield "wrong_type", f"entry {position}: expected a code, got {_describe(code)}"
+            message = f"expected a code, got {_describe(code)}"
+            yield Finding("wrong_type", f"entry {index + 1}: {message}", index)
         elif code not in codes:
-            yield (
-                "not_a_choice",
-                f"entry {position}: {_quote(code)} is not one of {_listing(codes)}",
-            )
+            message = f"{_quote(code)} is not one of {_listing(codes)}"
+            yield Finding("not_a_choice", f"entry {index + 1}: {message}", index)
         elif code in seen:
-            yield "duplicate", f"entry {position}: {_quote(code)} is listed more than once"
+            message = f"{_quote(code)} is listed more than once"
+            yield Finding("duplicate", f"entry {index + 1}: {message}", index)
         else:
             seen.add(code)
 
 
 def _check_text(plan: _Plan, item: Item, value: Any, context: _Context) -> Iterator[Finding]:
     if not isinstance(value, str):
-        yield "wrong_type", f"expected {_expected(plan, item, context)}, got {_describe(value)}"
+        yield Finding(
+            "wrong_type", f"expected {_expected(plan, item, context)}, got {_describe(value)}"
+        )
     elif item.max_length is not None and len(value) > item.max_length:
-        yield "too_long", f"{len(value)} characters; at most {item.max_length} are allowed"
+        yield Finding("too_long", f"{len(value)} characters; at most {item.max_length} are allowed")
 
 
 def _check_food_list(plan: _Plan, item: Item, value: Any, context: _Context) -> Iterator[Finding]:
     if not isinstance(value, list):
-        yield "wrong_type", f"expected {_expected(plan, item, context)}, got {_describe(value)}"
+        yield Finding(
+            "wrong_type", f"expected {_expected(plan, item, context)}, got {_describe(value)}"
+        )
         return
     yield from _count_findings(item, len(value))
     first_seen: dict[str, int] = {}
     for position, entry in enumerate(value, start=1):
-        for code, message in _check_food_entry(plan, item, entry, context, first_seen, position):
-            yield code, f"entry {position}: {message}"
+        for found in _check_food_entry(plan, item, entry, context, first_seen, position):
+            yield found._replace(message=f"entry {position}: {found.message}", entry=position - 1)
 
 
 def _check_food_entry(
@@ -446,7 +483,7 @@ def _check_food_entry(
     food_list = plan.instrument.food_list
     assert food_list is not None
     if not isinstance(entry, dict):
-        yield (
+        yield Finding(
             "wrong_type",
             f"expected an object with {_listing(FOOD_ENTRY_FIELDS)}, got {_describe(entry)}",
         )
@@ -454,43 +491,48 @@ def _check_food_entry(
     allowed = (*FOOD_ENTRY_FIELDS, FOOD_NAME_FIELD)
     for key in entry:
         if key not in allowed:
-            yield "unknown_field", _unknown_field_message(key, allowed)
+            yield Finding("unknown_field", _unknown_field_message(key, allowed))
     codes = plan.choice_codes[item.id]
     for key in FOOD_ENTRY_FIELDS:
         if key not in entry:
-            yield "missing", f"{key} is missing"
+            yield Finding("missing", f"{key} is missing", entry_field=key)
         elif entry[key] is None:
-            yield "null_not_allowed", f"{key} is null; give a value"
+            yield Finding("null_not_allowed", f"{key} is null; give a value", entry_field=key)
     food = entry.get("food")
     if food is not None and not isinstance(food, str):
-        yield "wrong_type", f"food must be one of {_listing(codes)}, got {_describe(food)}"
+        message = f"food must be one of {_listing(codes)}, got {_describe(food)}"
+        yield Finding("wrong_type", message, entry_field="food")
         food = None
     elif food is not None and food not in codes:
-        yield "not_a_choice", f"food {_quote(food)} is not one of {_listing(codes)}"
+        message = f"food {_quote(food)} is not one of {_listing(codes)}"
+        yield Finding("not_a_choice", message, entry_field="food")
         food = None
     onset = entry.get("onset_year")
     minimum = food_list.onset_minimum
     maximum = context.bound(item.maximum if item.maximum is not None else COMPLETED_YEAR)
     if onset is not None and type(onset) is not int:
-        yield (
+        yield Finding(
             "wrong_type",
             f"onset_year must be a year from {minimum} to {maximum}, got {_describe(onset)}",
+            entry_field="onset_year",
         )
     elif onset is not None:
         finding = _range_finding(onset, minimum, maximum, is_year=True)
         if finding:
-            yield "out_of_range", f"onset_year {finding}"
+            yield Finding("out_of_range", f"onset_year {finding}", entry_field="onset_year")
     tolerated = entry.get("previously_tolerated")
     if tolerated is not None and not isinstance(tolerated, bool):
-        yield (
+        yield Finding(
             "wrong_type",
             f"previously_tolerated must be true or false, got {_describe(tolerated)}",
+            entry_field="previously_tolerated",
         )
     key = yield from _check_food_name(food, entry, food_list.other_code, food_list.name_max_length)
     if key is not None:
         if key in first_seen:
             shown = food if food != food_list.other_code else _quote(entry[FOOD_NAME_FIELD].strip())
-            yield "duplicate", f"{shown} is already listed in entry {first_seen[key]}"
+            message = f"{shown} is already listed in entry {first_seen[key]}"
+            yield Finding("duplicate", message, entry_field="food")
         else:
             first_seen[key] = position
 
@@ -503,20 +545,32 @@ def _check_food_name(
         return None
     if food != other_code:
         if FOOD_NAME_FIELD in entry:
-            yield "not_enabled", f'name is only given for food "{other_code}"; omit it for {food}'
+            message = f'name is only given for food "{other_code}"; omit it for {food}'
+            yield Finding("not_enabled", message, entry_field=FOOD_NAME_FIELD)
         return food
     name = entry.get(FOOD_NAME_FIELD)
     expected = f"1 to {max_length} characters naming the food"
     if FOOD_NAME_FIELD not in entry:
-        yield "missing", f'name is required for food "{other_code}": {expected}'
+        yield Finding(
+            "missing",
+            f'name is required for food "{other_code}": {expected}',
+            entry_field=FOOD_NAME_FIELD,
+        )
     elif name is None:
-        yield "null_not_allowed", f"name is null; expected {expected}"
+        yield Finding(
+            "null_not_allowed", f"name is null; expected {expected}", entry_field=FOOD_NAME_FIELD
+        )
     elif not isinstance(name, str):
-        yield "wrong_type", f"name must be text, {expected}, got {_describe(name)}"
+        yield Finding(
+            "wrong_type",
+            f"name must be text, {expected}, got {_describe(name)}",
+            entry_field=FOOD_NAME_FIELD,
+        )
     elif not name.strip():
-        yield "missing", f"name is blank; expected {expected}"
+        yield Finding("missing", f"name is blank; expected {expected}", entry_field=FOOD_NAME_FIELD)
     elif len(name) > max_length:
-        yield "too_long", f"name has {len(name)} characters; at most {max_length} are allowed"
+        message = f"name has {len(name)} characters; at most {max_length} are allowed"
+        yield Finding("too_long", message, entry_field=FOOD_NAME_FIELD)
     else:
         # "Buckwheat" and " buckwheat" are the same food.
         return f"{other_code}:{name.strip().casefold()}"
@@ -525,9 +579,9 @@ def _check_food_name(
 
 def _count_findings(item: Item, count: int) -> Iterator[Finding]:
     if item.max_entries is not None and count > item.max_entries:
-        yield "too_many", f"{count} entries; at most {item.max_entries} are allowed"
+        yield Finding("too_many", f"{count} entries; at most {item.max_entries} are allowed")
     if item.min_entries is not None and count < item.min_entries:
-        yield "out_of_range", f"{count} entries; at least {item.min_entries} are needed"
+        yield Finding("out_of_range", f"{count} entries; at least {item.min_entries} are needed")
 
 
 def _range_finding(

@@ -19,10 +19,11 @@ from django.core.management import call_command
 from django.db import connections
 
 from clinic.models import Invitation, Patient
-from clinic.services import invitation_create
+from clinic.services import invitation_create, invitation_draft_save
 from screening.instruments.definition import ItemType, Section
 from screening.models import Intake, Screening
 from screening.scoring import score_intake
+from tests.chained_conditions import FOODS_LEFT_OUT, RELIEF, TRIED, register_chained_version
 from tests.forms.filling import ANSWERS, FOODS, INSTRUMENT, posted_value
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -273,3 +274,34 @@ def test_a_patient_completes_the_form_on_a_phone(
 
     report = {"screenshots": checks.shots, "axe_violations": checks.axe}
     (SCREENSHOTS / "axe-report.json").write_text(json.dumps(report, indent=1))
+
+
+def test_a_question_shows_only_while_its_whole_chain_of_conditions_holds(
+    page: Any, live_server: Any, patient: Patient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given: the chained version, a patient at its food step
+    chained = register_chained_version(monkeypatch)
+    invitation, token = invitation_create(patient=patient)
+    invitation.version = chained.version
+    invitation.save(update_fields=["version"])
+    bloating = {item.id: ANSWERS[item.id] for item in chained.section("bloating").items}
+    invitation_draft_save(invitation=invitation, answers=bloating, step=2)
+    page.goto(f"{live_server.url}/intake/{token}/sensitivities/")
+    relief = page.locator(f"[data-show-when-name='{TRIED}']")
+    foods_left_out = page.locator(f"[data-show-when-name='{RELIEF}']")
+
+    # when: the chain holds, each question is shown
+    page.check(f"input[name='{TRIED}'][value='yes']")
+    page.check(f"input[name='{RELIEF}'][value='lasting']")
+    assert relief.is_visible() and foods_left_out.is_visible()
+
+    # when: elimination is changed to "no", relief keeps its ticked answer but does not apply
+    page.check(f"input[name='{TRIED}'][value='no']")
+    assert page.is_checked(f"input[name='{RELIEF}'][value='lasting']")
+    # then: the question that depends on relief is hidden too, as the server will drop it
+    assert relief.is_hidden() and foods_left_out.is_hidden()
+    assert page.locator(f"[name='{FOODS_LEFT_OUT}']").is_hidden()
+
+    # when: elimination is "yes" again, the whole chain shows again
+    page.check(f"input[name='{TRIED}'][value='yes']")
+    assert relief.is_visible() and foods_left_out.is_visible()

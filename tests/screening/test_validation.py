@@ -20,7 +20,14 @@ from screening.instruments.definition import (
     Section,
 )
 from screening.samples import random_document, sample_document
-from screening.validation import IntakeInvalid, Problem, ensure_valid, validate_intake
+from screening.validation import (
+    IntakeInvalid,
+    Problem,
+    ensure_valid,
+    item_enablement,
+    validate_intake,
+)
+from tests.chained_conditions import FOODS_LEFT_OUT, RELIEF, TRIED, register_chained_version
 
 TODAY = date(2026, 11, 24)
 COMPLETED_ON = "2026-11-24"
@@ -412,6 +419,17 @@ def test_a_problem_serialises_to_item_code_and_message() -> None:
     }
 
 
+def test_a_problem_of_a_list_entry_serialises_without_its_place() -> None:
+    # The entry is named in the message; the serialised shape stays the one the API answers.
+    problem = Problem(FOODS, "out_of_range", "entry 2: onset_year 1899 is before 1900", 1)
+
+    assert problem.as_dict() == {
+        "item": FOODS,
+        "code": "out_of_range",
+        "message": "entry 2: onset_year 1899 is before 1900",
+    }
+
+
 # --- several problems, messages -------------------------------------------------------------
 
 
@@ -537,6 +555,67 @@ def test_relief_is_rejected_when_elimination_was_not_answered_properly() -> None
     assert problems_of(document) == [("sensitivities.elimination_tried", "wrong_type")]
 
 
+# --- conditions and chains of conditions ----------------------------------------------------
+
+
+@pytest.fixture
+def chained(monkeypatch: pytest.MonkeyPatch) -> Instrument:
+    return register_chained_version(monkeypatch)
+
+
+def chained_problems(chained: Instrument, answers: dict[str, Any]) -> list[tuple[str, str]]:
+    return problems_of(sample_document(instrument=chained, answers=answers))
+
+
+def test_items_without_a_condition_always_apply() -> None:
+    enabled = item_enablement(INSTRUMENT, {})
+
+    assert set(enabled) == {item.id for item in INSTRUMENT.iter_items()}
+    assert [item_id for item_id, state in enabled.items() if state is not True] == [RELIEF]
+
+
+def test_a_condition_compares_the_type_as_well_as_the_value() -> None:
+    assert item_enablement(INSTRUMENT, {TRIED: True})[RELIEF] is True
+    assert item_enablement(INSTRUMENT, {TRIED: 1})[RELIEF] is False
+    assert item_enablement(INSTRUMENT, {TRIED: False})[RELIEF] is False
+
+
+def test_a_question_that_depends_on_a_question_that_does_not_apply_does_not_apply(
+    chained: Instrument,
+) -> None:
+    # given: relief answered "lasting", but elimination was not tried, so relief does not apply
+    answers = {TRIED: False, RELIEF: "lasting", FOODS_LEFT_OUT: "dairy"}
+
+    # then: the question that depends on relief does not apply either
+    enabled = item_enablement(chained, answers)
+    assert (enabled[RELIEF], enabled[FOODS_LEFT_OUT]) == (False, False)
+    assert chained_problems(chained, answers) == [
+        (FOODS_LEFT_OUT, "not_enabled"),
+        (RELIEF, "not_enabled"),
+    ]
+
+
+def test_a_chained_question_is_required_only_when_its_whole_chain_applies(
+    chained: Instrument,
+) -> None:
+    assert chained_problems(chained, {TRIED: False}) == []
+    assert chained_problems(chained, {TRIED: True, RELIEF: "temporary"}) == []
+    assert chained_problems(chained, {TRIED: True, RELIEF: "lasting"}) == [
+        (FOODS_LEFT_OUT, "missing")
+    ]
+    answers = {TRIED: True, RELIEF: "lasting", FOODS_LEFT_OUT: "dairy"}
+    assert chained_problems(chained, answers) == []
+
+
+def test_a_chain_that_rests_on_an_invalid_answer_is_left_undecided(chained: Instrument) -> None:
+    answers = {TRIED: "yes", RELIEF: "lasting", FOODS_LEFT_OUT: "dairy"}
+
+    enabled = item_enablement(chained, answers, invalid={TRIED})
+
+    assert (enabled[RELIEF], enabled[FOODS_LEFT_OUT]) == (None, None)
+    assert chained_problems(chained, answers) == [(TRIED, "wrong_type")]
+
+
 # --- food list ------------------------------------------------------------------------------
 
 
@@ -562,6 +641,7 @@ def test_food_problems_say_which_entry() -> None:
     [problem] = food_problems([food("dairy"), food("egg"), food("soy", onset_year=2030)])
 
     assert problem.message == "entry 3: onset_year 2030 is after 2026"
+    assert (problem.entry, problem.entry_field) == (2, "onset_year")
 
 
 def test_other_foods_are_told_apart_by_name() -> None:
@@ -615,6 +695,55 @@ def test_each_food_entry_problem_is_reported() -> None:
         'entry 2: name is required for food "other": 1 to 100 characters naming the food',
         "entry 3: dairy is already listed in entry 1",
     ]
+
+
+@pytest.mark.parametrize(
+    ("entry", "place"),
+    [
+        ("dairy", (0, None)),
+        ({"food": "dairy"}, (0, "onset_year")),  # previously_tolerated too, below
+        (food("milk"), (0, "food")),
+        (food("dairy", onset_year="2020"), (0, "onset_year")),
+        (food("dairy", tolerated=None), (0, "previously_tolerated")),
+        (food("dairy", name="milk"), (0, "name")),
+        (food("other", name=""), (0, "name")),
+        (food("soy", severity=3), (0, None)),
+    ],
+    ids=[
+        "not-an-object",
+        "field-missing",
+        "unknown-food",
+        "year-as-text",
+        "tolerated-null",
+        "name-for-a-listed-food",
+        "blank-name",
+        "unknown-field",
+    ],
+)
+def test_a_food_entry_problem_names_its_entry_and_field(
+    entry: Any, place: tuple[int | None, str | None]
+) -> None:
+    problem = food_problems([entry])[0]
+
+    assert (problem.entry, problem.entry_field) == place
+
+
+def test_a_repeated_food_is_placed_on_the_food_of_the_later_entry() -> None:
+    [problem] = food_problems([food("egg"), food("soy"), food("egg")])
+
+    assert (problem.code, problem.entry, problem.entry_field) == ("duplicate", 2, "food")
+
+
+def test_a_problem_of_the_food_list_as_a_whole_names_no_entry() -> None:
+    [problem] = food_problems([food("other", name=f"food {n}") for n in range(31)])
+
+    assert (problem.code, problem.entry, problem.entry_field) == ("too_many", None, None)
+
+
+def test_a_multiple_choice_problem_names_its_entry() -> None:
+    [problem] = validate_intake(with_answers(skin__diagnosed=["acne", "acne"]), today=TODAY)
+
+    assert (problem.code, problem.entry, problem.entry_field) == ("duplicate", 1, None)
 
 
 # --- boundaries generated from the definition -----------------------------------------------

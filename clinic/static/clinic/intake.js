@@ -46,12 +46,44 @@
     return null;
   }
 
+  // The name of the question a field asks (its controls carry it).
+  function questionName(field) {
+    var control = field.querySelector("[name]");
+    return control ? control.getAttribute("name") : null;
+  }
+
+  // Which questions apply, as the server decides (screening.validation.item_enablement): a
+  // question applies when the one it depends on has the value named and applies itself, so
+  // the answer left in a question that no longer applies enables nothing.
+  function appliesByName(form, fields) {
+    var applies = {};
+    // One pass settles at least one more link of a chain: as many passes as fields suffice.
+    for (var pass = 0; pass <= fields.length; pass++) {
+      var changed = false;
+      for (var i = 0; i < fields.length; i++) {
+        var name = fields[i].getAttribute("data-show-when-name");
+        var state =
+          applies[name] !== false &&
+          currentValue(form, name) === fields[i].getAttribute("data-show-when-value");
+        var own = questionName(fields[i]);
+        if (own !== null && applies[own] !== state) {
+          applies[own] = state;
+          changed = true;
+        }
+      }
+      if (!changed) {
+        break;
+      }
+    }
+    return applies;
+  }
+
   function updateConditionals(form) {
     var fields = form.querySelectorAll("[data-show-when-name]");
+    var applies = appliesByName(form, fields);
     for (var i = 0; i < fields.length; i++) {
       var field = fields[i];
-      var value = currentValue(form, field.getAttribute("data-show-when-name"));
-      var shown = value === field.getAttribute("data-show-when-value");
+      var shown = applies[questionName(field)] === true;
       // A field with an error always stays visible.
       field.hidden = !shown && !field.classList.contains("field--error");
       var hints = field.querySelectorAll(".hint");
