@@ -19,7 +19,7 @@ PYTEST_ARGS ?=
 
 help:
 	@echo "make run               set up, migrate, load demo data, serve http://127.0.0.1:8000 (with a report worker when Redis answers)"
-	@echo "make test              set up, system checks, migrations check, the test suite"
+	@echo "make test              set up, system checks, migrations check, the test suite with coverage"
 	@echo "make lint              ruff check, ruff format --check, mypy"
 	@echo "make bench             run every bench/bench_*.py"
 	@echo "make migrations-check  fail when a model change has no migration"
@@ -53,10 +53,13 @@ migrations-check: install | var
 # otherwise the tests run on in-memory SQLite and the local Redis. The suite runs serially:
 # on two cores pytest-xdist measured slower (each worker migrates its own database) and
 # the tests that start workers or servers are simpler to keep apart without it.
+# Coverage measures the sources of [tool.coverage.run] in pyproject.toml and prints the total;
+# `.venv/bin/coverage report` (or `html`) afterwards shows it per file.
 test: check migrations-check
 	@started=$$(date +%s); status=0; \
-	$(BIN)/pytest $(PYTEST_ARGS) || status=$$?; \
+	$(BIN)/coverage run -m pytest $(PYTEST_ARGS) || status=$$?; \
 	echo "make test: pytest finished in $$(( $$(date +%s) - started )) s (exit $$status)"; \
+	echo "make test: coverage $$($(BIN)/coverage report --format=total)% of the lines of [tool.coverage.run] source"; \
 	exit $$status
 
 lint: install

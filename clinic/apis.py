@@ -254,8 +254,17 @@ class InvitationCreateApi(IdempotentCreateMixin, ClinicAPIView):
     post=extend_schema(
         summary="Register a webhook endpoint",
         description=(
-            "Events are POSTed as JSON, signed with HMAC-SHA256 over the raw body with the "
-            "endpoint's secret (`Webhook-Signature: sha256=<hex>`), retried with backoff."
+            "Events are POSTed as JSON, retried with backoff, and signed by the Standard "
+            "Webhooks scheme (https://www.standardwebhooks.com): `Webhook-Id` (the event id, "
+            "the same on every attempt: deduplicate by it), `Webhook-Timestamp` (Unix "
+            "seconds) and `Webhook-Signature: v1,<base64 HMAC-SHA256 of "
+            "id.timestamp.body>`. Verify with a Standard Webhooks library, which refuses "
+            "timestamps older than five minutes (replays); the key is the endpoint secret's "
+            "UTF-8 bytes (`Webhook(secret.encode())` in Python; `whsec_` + base64 of the "
+            "secret for libraries that take only that form). Deprecated, for one more "
+            "release: endpoints registered before the scheme keep the body-only "
+            "`Webhook-Signature: sha256=<hex HMAC-SHA256 of the raw body>` "
+            "(`signature_scheme: legacy`) until a PATCH sets `standard`."
         ),
         request=WebhookEndpointSerializer,
         responses={201: WebhookEndpointCreatedSerializer},

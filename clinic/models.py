@@ -208,8 +208,17 @@ class WebhookEndpoint(models.Model):
         SCREENING_CREATED = "screening.created", "A screening was created"
         REPORT_READY = "report.ready", "A report is ready"
 
+    class SignatureScheme(models.TextChoices):
+        STANDARD = "standard", "Standard Webhooks (v1, with a timestamp)"
+        LEGACY = "legacy", "Legacy sha256 body HMAC (deprecated, removed in the next release)"
+
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="webhook_endpoints")
     url = models.URLField(max_length=500)
+    # Endpoints registered before Standard Webhooks keep the signature their receivers check
+    # for one release; new endpoints get the standard one, and a PATCH switches.
+    signature_scheme = models.CharField(
+        max_length=10, choices=SignatureScheme.choices, default=SignatureScheme.STANDARD
+    )
     # Kept readable: the worker needs it to sign every delivery. Shown to the clinic once.
     secret = models.CharField(max_length=100)
     events = models.JSONField(default=list, help_text="Event types delivered; empty means all.")

@@ -157,29 +157,47 @@ class InvitationSerializer(serializers.ModelSerializer):
         return self.context["request"].build_absolute_uri(f"/intake/{self.context['token']}/")
 
 
+class WebhookUrlRefused(ValueError):
+    """Why a URL may not receive webhooks; the message is the one the client is shown."""
+
+
 def webhook_url_problem(url: str) -> str | None:
-    """Why `url` may not receive webhooks, or None.
+    """Why `url` may not receive webhooks, or None (with DEBUG on, the host is not looked up)."""
+    try:
+        webhook_address(url, look_up=not settings.DEBUG)
+    except WebhookUrlRefused as refusal:
+        return str(refusal)
+    return None
+
+
+def webhook_address(url: str, *, look_up: bool = True) -> str:
+    """The IP address a delivery to `url` connects to, vetted ("" without `look_up`).
 
     HTTPS only, and never a loopback, private or link-local address (the worker must not be
     turned against the internal network); both are allowed when DEBUG is on, for local work.
+    The host is looked up once and every address it answers is vetted; the delivery then
+    connects to the address returned, because a second lookup by name could answer
+    differently (DNS rebinding). Raises WebhookUrlRefused.
     """
     parts = urlsplit(url)
     if parts.scheme != "https" and not (settings.DEBUG and parts.scheme == "http"):
-        return "Webhook endpoints must use https."
+        raise WebhookUrlRefused("Webhook endpoints must use https.")
     if parts.username or parts.password:
-        return "Credentials in the URL are not allowed; use the signing secret."
-    if settings.DEBUG:
-        return None
-    host = parts.hostname or ""
+        raise WebhookUrlRefused("Credentials in the URL are not allowed; use the signing secret.")
+    if not look_up:
+        return ""
     try:
-        addresses = {str(info[4][0]) for info in socket.getaddrinfo(host, parts.port or 443)}
+        answers = socket.getaddrinfo(
+            parts.hostname or "", parts.port or 443, type=socket.SOCK_STREAM
+        )
     except (OSError, UnicodeError):
-        return "The host name does not resolve."
-    for address in addresses:
-        ip = ipaddress.ip_address(address.split("%", 1)[0])
-        if not ip.is_global:
-            return "The host must be a public internet address."
-    return None
+        raise WebhookUrlRefused("The host name does not resolve.") from None
+    addresses = [str(answer[4][0]) for answer in answers]
+    if not settings.DEBUG and not all(
+        ipaddress.ip_address(address.split("%", 1)[0]).is_global for address in addresses
+    ):
+        raise WebhookUrlRefused("The host must be a public internet address.")
+    return addresses[0]
 
 
 class WebhookEndpointSerializer(serializers.ModelSerializer):
@@ -192,8 +210,15 @@ class WebhookEndpointSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = WebhookEndpoint
-        fields = ["id", "url", "events", "is_active", "created_at"]
+        fields = ["id", "url", "events", "is_active", "signature_scheme", "created_at"]
         read_only_fields = ["id", "created_at"]
+        extra_kwargs = {
+            "signature_scheme": {
+                "help_text": "How deliveries are signed in `Webhook-Signature`: `standard` "
+                "(Standard Webhooks, the default) or `legacy` (`sha256=<hex HMAC of the body>`, "
+                "kept for endpoints registered before, removed in the next release)."
+            }
+        }
 
     def validate_url(self, value: str) -> str:
         problem = webhook_url_problem(value)
@@ -209,8 +234,8 @@ class WebhookEndpointCreatedSerializer(WebhookEndpointSerializer):
     secret = serializers.CharField(
         read_only=True,
         help_text=(
-            "The signing secret, shown only in this response. Each delivery carries "
-            "`Webhook-Signature: sha256=<hex HMAC-SHA256 of the raw body with this secret>`."
+            "The signing secret, shown only in this response. Deliveries are signed by the "
+            "Standard Webhooks scheme with its UTF-8 bytes as the key (see the registration)."
         ),
     )
 

@@ -8,6 +8,10 @@ periodic sweep publishes whatever is due and was not sent. Each attempt claims i
 a compare-and-set that also counts the attempt, so a redelivered task does no harm and a
 poison event stops after MAX_ATTEMPTS.
 
+Deliveries are signed by the Standard Webhooks scheme (with a timestamp, so a captured
+delivery cannot be replayed) and, for one release, with the first release's body-only HMAC
+under a header of its own; they connect to the address that was vetted.
+
 Payloads carry ids and links, and no clinical data beyond the alarm codes of a screening
 (`refer_first` and its red flag codes, e.g. `weight_loss`, `onset_after_50`): the receiver
 reads the screening through the API with its own token.
@@ -24,23 +28,30 @@ import random
 import ssl
 import uuid
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 from django.db import transaction
 from django.db.models import F
+from django.dispatch import receiver
 from django.utils import timezone
+from standardwebhooks import Webhook
 
-from clinic.db import rows_matching
+from clinic.celery import task_publish
 from clinic.models import WebhookDelivery, WebhookEndpoint
-from clinic.serializers import webhook_url_problem
+from clinic.serializers import WebhookUrlRefused, webhook_address
+from reports.models import Report
+from screening.signals import screening_stored
 
 logger = logging.getLogger(__name__)
 
 SCREENING_CREATED = WebhookEndpoint.Event.SCREENING_CREATED
 REPORT_READY = WebhookEndpoint.Event.REPORT_READY
+# Standard Webhooks (https://www.standardwebhooks.com): webhook-id, webhook-timestamp and
+# webhook-signature; for endpoints on the legacy scheme, the body-only HMAC of the first release.
 SIGNATURE_HEADER = "Webhook-Signature"
+DELIVER_TASK = "clinic.tasks.webhook_deliver_task"
 MAX_ATTEMPTS = 8
 # Backoff after attempt n: BASE * 2**(n-1), capped, with +-20% jitter.
 BACKOFF_BASE = timedelta(seconds=30)
@@ -57,13 +68,45 @@ def event_id_for(event_type: str, subject_id: Any) -> uuid.UUID:
     return uuid.uuid5(EVENT_NAMESPACE, f"{event_type}:{subject_id}")
 
 
+def signing_key(secret: str) -> bytes:
+    """The Standard Webhooks key of an endpoint's secret: the secret's UTF-8 bytes as they are,
+    `whsec_` included, the key of the legacy signature too. Every stored secret works this way
+    (the scheme's own form, `whsec_` + base64 of the key, would need an alphabet the stored
+    secrets do not all use); receivers pass the bytes (`Webhook(secret.encode())`) or
+    `"whsec_" + base64(secret)` to a library that takes only that form."""
+    return secret.encode()
+
+
+def signature_headers(
+    *, secret: str, message_id: str, payload: str, at: datetime, scheme: str
+) -> dict[str, str]:
+    """The signature headers of one attempt.
+
+    Standard Webhooks (`v1,<base64 HMAC-SHA256 of id.timestamp.body>`): receivers refuse a
+    timestamp older than five minutes, so a captured delivery cannot be replayed. An endpoint
+    registered before it keeps, for one release, the legacy body-only HMAC in the same
+    `Webhook-Signature` header (header names ignore case, so the two cannot both be sent
+    there).
+    """
+    signed_at = datetime.fromtimestamp(int(at.timestamp()), tz=UTC)
+    if scheme == WebhookEndpoint.SignatureScheme.LEGACY:
+        value = signature(secret, payload.encode())
+    else:
+        value = Webhook(signing_key(secret)).sign(message_id, signed_at, payload)
+    return {
+        "Webhook-Id": message_id,
+        "Webhook-Timestamp": str(int(signed_at.timestamp())),
+        SIGNATURE_HEADER: value,
+    }
+
+
 def signature(secret: str, body: bytes) -> str:
-    """The header value: `sha256=` and the hex HMAC-SHA256 of the raw body."""
+    """The deprecated legacy signature: `sha256=` and the hex HMAC-SHA256 of the raw body."""
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
 def signature_matches(secret: str, body: bytes, header_value: str) -> bool:
-    """For receivers (and tests): constant-time comparison of a received signature."""
+    """For receivers of the legacy signature (and tests): constant-time comparison."""
     return hmac.compare_digest(signature(secret, body), header_value or "")
 
 
@@ -72,13 +115,12 @@ def webhook_event_emit(
 ) -> list[int]:
     """Record the event for every endpoint of the clinic that wants it, in the caller's
     transaction, and publish the deliveries after the commit. Returns the delivery ids."""
-    # Ids and subscriptions only, in one cached statement: asked on every intake, mostly of
-    # clinics without endpoints.
+    # Ids and subscriptions only: asked on every intake, mostly of clinics without endpoints.
     endpoint_ids = [
         endpoint_id
-        for endpoint_id, events in rows_matching(
-            WebhookEndpoint, ("id", "events"), clinic=clinic_id, is_active=True
-        )
+        for endpoint_id, events in WebhookEndpoint.objects.filter(
+            clinic_id=clinic_id, is_active=True
+        ).values_list("id", "events")
         if WebhookEndpoint.subscribed(events, event_type)
     ]
     if not endpoint_ids:
@@ -120,12 +162,10 @@ def webhook_event_emit(
 def webhook_deliveries_publish(*, delivery_ids: Iterable[int]) -> int:
     """Hand delivery tasks to the broker; how many were sent. Failures are logged only: the
     rows are pending, and the sweep publishes them."""
-    from clinic.tasks import webhook_deliver_task
-
     sent = 0
     for delivery_id in delivery_ids:
         try:
-            webhook_deliver_task.delay(delivery_id)
+            task_publish(DELIVER_TASK, delivery_id)
         except Exception:  # noqa: BLE001 - any broker failure; the rows are committed
             logger.warning(
                 "webhook delivery %s not published; the sweep will", delivery_id, exc_info=True
@@ -155,6 +195,11 @@ def screening_created_emit(*, screening: Any) -> list[int]:
             },
         },
     )
+
+
+@receiver(screening_stored, dispatch_uid="webhooks.screening_created_of_stored_screening")
+def screening_created_of_stored_screening(*, screening: Any, **kwargs: Any) -> None:
+    screening_created_emit(screening=screening)
 
 
 def report_ready_emit(*, report: Any) -> list[int]:
@@ -240,38 +285,45 @@ def webhook_delivery_attempt(
 def post_signed(delivery: WebhookDelivery) -> tuple[int | None, str]:
     """POST the payload to the endpoint: (status code, "") or (None, the error in words).
 
-    Redirects are not followed (a 3xx is a failure): the address is the one registered.
+    The address is vetted again (DNS may have changed since registration) and the connection
+    goes to exactly the address vetted, with the host name in `Host`, in TLS SNI and in the
+    certificate check: connecting by name would look it up again, and a second answer could
+    point into the internal network (DNS rebinding). Redirects are not followed (a 3xx is a
+    failure): the address is the one registered.
     """
     endpoint = delivery.endpoint
-    problem = webhook_url_problem(endpoint.url)  # again: DNS may have changed since
-    if problem:
-        return None, problem
+    try:
+        address = webhook_address(endpoint.url)
+    except WebhookUrlRefused as refusal:
+        return None, str(refusal)
     parts = urlsplit(endpoint.url)
-    body = delivery.payload.encode()
+    https = parts.scheme == "https"
     headers = {
+        "Host": parts.netloc.encode("idna").decode("ascii"),
         "Content-Type": "application/json",
         "User-Agent": "barrier-intake-webhooks/1",
-        "Webhook-Id": str(delivery.event_id),
         "Webhook-Event": delivery.event_type,
         "Webhook-Delivery": str(delivery.pk),
         "Webhook-Attempt": str(delivery.attempts),
-        SIGNATURE_HEADER: signature(endpoint.secret, body),
+        **signature_headers(
+            secret=endpoint.secret,
+            message_id=str(delivery.event_id),
+            payload=delivery.payload,
+            at=timezone.now(),
+            scheme=endpoint.signature_scheme,
+        ),
     }
-    connection: http.client.HTTPConnection
-    if parts.scheme == "https":
-        connection = http.client.HTTPSConnection(
-            parts.hostname or "",
-            parts.port,
-            timeout=CONNECT_TIMEOUT_SECONDS,
-            context=ssl.create_default_context(),
-        )
-    else:
-        connection = http.client.HTTPConnection(
-            parts.hostname or "", parts.port, timeout=CONNECT_TIMEOUT_SECONDS
-        )
+    connection = http.client.HTTPConnection(
+        address, parts.port or (443 if https else 80), timeout=CONNECT_TIMEOUT_SECONDS
+    )
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     try:
-        connection.request("POST", target, body=body, headers=headers)
+        if https:
+            connection.connect()
+            connection.sock = ssl.create_default_context().wrap_socket(
+                connection.sock, server_hostname=parts.hostname
+            )
+        connection.request("POST", target, body=delivery.payload.encode(), headers=headers)
         response = connection.getresponse()
         response.read(MAX_RESPONSE_BYTES)
         return response.status, "" if 200 <= response.status < 300 else f"HTTP {response.status}"
@@ -299,10 +351,6 @@ def report_ready_events_catch_up(*, since: timedelta = timedelta(hours=6)) -> in
     Reports are rendered by their own service; this reads their state, so an event is never
     missed, and the deterministic event id keeps it to one per report and endpoint.
     """
-    try:
-        from reports.models import Report
-    except ImportError:  # pragma: no cover - the reports app is part of the project
-        return 0
     clinic_ids = set(
         WebhookEndpoint.objects.filter(is_active=True).values_list("clinic_id", flat=True)
     )
