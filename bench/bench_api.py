@@ -228,12 +228,14 @@ def intake_bodies(clinic: Any, count: int = 50) -> list[bytes]:
     rng = random.Random(SEED + 1)
     today = timezone.localdate()
     patient_ids = list(Patient.objects.filter(clinic=clinic).values_list("pk", flat=True)[:count])
-    return [
-        json.dumps(
-            {"patient": patient_id, "document": random_document(rng, completed_on=today)}
-        ).encode()
-        for patient_id in patient_ids
-    ]
+    bodies = []
+    for patient_id in patient_ids:
+        document = random_document(rng, completed_on=today)
+        # Without a birth date of its own the patient record's is used: a random one would
+        # differ from the record's and be refused (400).
+        document.pop("patient", None)
+        bodies.append(json.dumps({"patient": patient_id, "document": document}).encode())
+    return bodies
 
 
 @dataclass(frozen=True)

@@ -9,23 +9,14 @@ the site stays up: while Redis is down, intakes must still be accepted (their re
 later), and a paused Redis must not hold every request up for its timeout. Without a Redis
 URL (development) every process counts on its own.
 
-A request budget (`budget_spend`) does not ask Redis on every request: each process takes a
-lease of several requests at once (one `INCRBY`) and spends it locally, so a caller well
-within its budget costs one round trip per lease, not per request. A lease is at most 1 % of
-the budget (and at most LEASE_MAX requests), and at most a tenth of what was left of it when
-this process last asked, so leases shrink as the budget runs out (budgets under 200 requests
-are counted request by request). A lease is cut to what is left of the budget, so the budget
-is never exceeded. The price: requests leased by one process and not yet spent are not
-available to the others, so with P processes a caller may be refused up to (P - 1) % of its
-budget early.
+A request budget is the same counter, one per caller and window (`budget_spend`): one round
+trip per request, and the count is exact across processes.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 import time
-from dataclasses import dataclass
 from functools import lru_cache
 
 import redis
@@ -36,11 +27,6 @@ logger = logging.getLogger(__name__)
 
 FALLBACK_SECONDS = 30.0
 KEY_PREFIX = "clinic:counter:"
-
-LEASE_SHARE = 100  # a lease is at most 1/LEASE_SHARE of the budget
-LEASE_OF_REST = 10  # ... and at most 1/LEASE_OF_REST of what was left at the last look
-LEASE_MAX = 50
-LEASES_KEPT = 10_000  # budgets (callers x windows) a process remembers leases of
 
 _local = LocMemCache("clinic-counters", {"OPTIONS": {"MAX_ENTRIES": 100_000}})
 _shared_retry_at = 0.0
@@ -66,53 +52,13 @@ def counter_incr(key: str, *, timeout: int, amount: int = 1) -> int:
         return int(_local.incr(key, amount))
 
 
-@dataclass
-class _Lease:
-    left: int  # requests taken from the shared count and not yet spent by this process
-    seen: int  # the shared count after this process's last lease
-    expires: float  # monotonic time after which the budget's window is over
-
-
-_leases: dict[str, _Lease] = {}
-_leases_lock = threading.Lock()
-
-
 def budget_spend(key: str, *, limit: int, timeout: int) -> bool:
     """Spend one request of the budget of `limit` requests counted under `key`.
 
     True while the budget lasts, False once it is spent. `key` names the caller and the window;
     the count expires `timeout` seconds after its first request.
     """
-    now = time.monotonic()
-    with _leases_lock:
-        lease = _leases.get(key)
-        if lease is not None and lease.expires <= now:
-            lease = None
-        if lease is not None and lease.left > 0:
-            lease.left -= 1
-            return True
-        seen = lease.seen if lease is not None else 0
-    size = max(1, min(limit // LEASE_SHARE, (limit - seen) // LEASE_OF_REST, LEASE_MAX))
-    count = counter_incr(key, timeout=timeout, amount=size)
-    # The lease is the requests numbered count - size + 1 .. count; those over the limit are void.
-    granted = max(0, min(size, limit - (count - size)))
-    with _leases_lock:
-        lease = _leases.get(key)
-        if lease is None or lease.expires <= now:
-            if len(_leases) >= LEASES_KEPT:
-                _leases_prune(now)
-            lease = _leases[key] = _Lease(left=0, seen=0, expires=now + timeout)
-        lease.seen = count
-        if granted:
-            lease.left += granted - 1
-    return granted > 0
-
-
-def _leases_prune(now: float) -> None:
-    for key in [key for key, lease in _leases.items() if lease.expires <= now]:
-        del _leases[key]
-    if len(_leases) >= LEASES_KEPT // 2:  # mostly current: forget them (their requests go unspent)
-        _leases.clear()
+    return counter_incr(key, timeout=timeout) <= limit
 
 
 def counter_get(key: str) -> int:
@@ -154,5 +100,3 @@ def counters_reset() -> None:
     global _shared_retry_at
     _shared_retry_at = 0.0
     _local.clear()
-    with _leases_lock:
-        _leases.clear()

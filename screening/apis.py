@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from functools import lru_cache
 from typing import Any
 
-from django.db import connections, router, transaction
+from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from drf_spectacular.utils import (
@@ -18,6 +16,7 @@ from drf_spectacular.utils import (
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 from pydantic import ValidationError as PydanticValidationError
 from rest_framework import exceptions, generics, status
+from rest_framework.pagination import Cursor
 from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -29,16 +28,9 @@ from clinic.apis import (
     PlainAPIView,
     audit_reads,
 )
-from clinic.db import (
-    Converters,
-    column_converters,
-    model_field,
-    rows_converted,
-    timestamps_parsed_natively,
-)
 from clinic.models import AuditEvent, Patient
 from clinic.permissions import clinic_scoped, request_principal
-from clinic.serializers import ApiJSONRenderer, RawJSON
+from clinic.serializers import ApiCursorPagination, ApiJSONRenderer
 from screening import fhir_exchange
 from screening.fhir import questionnaire_resource
 from screening.filters import IntakeFilter, ScreeningFilter, intakes_listed
@@ -46,14 +38,15 @@ from screening.instruments import INSTRUMENTS, UnknownInstrument, get_instrument
 from screening.models import Intake, Screening
 from screening.serializers import (
     SCREENING_ROW_FIELDS,
+    ApiLinks,
     InstrumentDefinitionSerializer,
     InstrumentSummarySerializer,
     IntakeCreateSerializer,
     IntakeSerializer,
-    LinkTemplates,
     ScreeningSerializer,
     instrument_definition,
-    screening_json,
+    json_body,
+    screening_body,
 )
 from screening.services import intake_submit
 
@@ -92,7 +85,7 @@ class IntakeListApi(IdempotentCreateMixin, ClinicAPIView, generics.ListAPIView):
     def get_serializer_context(self) -> dict[str, Any]:
         return {
             **super().get_serializer_context(),
-            "links": LinkTemplates.for_request(self.request),
+            "links": ApiLinks.for_request(self.request),
         }
 
     def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
@@ -122,10 +115,10 @@ class IntakeListApi(IdempotentCreateMixin, ClinicAPIView, generics.ListAPIView):
 
 
 def screening_response(screening: Screening, request: Request, *, status: int = 200) -> Response:
-    links = LinkTemplates.for_request(request)
+    links = ApiLinks.for_request(request)
     row = {field: getattr(screening, field) for field in SCREENING_ROW_FIELDS}
-    headers = {"Location": links.screening.format(screening.pk)} if status == 201 else None
-    return Response(RawJSON(screening_json(row, links)), status=status, headers=headers)
+    headers = {"Location": links.screening(screening.pk)} if status == 201 else None
+    return Response(json_body(screening_body(row, links)), status=status, headers=headers)
 
 
 @extend_schema(summary="Read an intake (its stored document)", tags=["intakes"])
@@ -139,7 +132,7 @@ class IntakeDetailApi(ClinicAPIView, generics.RetrieveAPIView):
     def get_serializer_context(self) -> dict[str, Any]:
         return {
             **super().get_serializer_context(),
-            "links": LinkTemplates.for_request(self.request),
+            "links": ApiLinks.for_request(self.request),
         }
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -151,6 +144,17 @@ class IntakeDetailApi(ClinicAPIView, generics.RetrieveAPIView):
 # Screenings
 
 
+class IdCursorPagination(ApiCursorPagination):
+    """Cursor positions are ids: a cursor naming anything else is not found (404)."""
+
+    def decode_cursor(self, request: Request) -> Cursor | None:
+        cursor = super().decode_cursor(request)
+        position = None if cursor is None else cursor.position
+        if position is not None and not (str(position).isdigit() and int(position) < 2**63):
+            raise exceptions.NotFound(self.invalid_cursor_message)
+        return cursor
+
+
 @extend_schema(
     summary="List screenings, newest first",
     description="Each item is the stored result document with its ids and links.",
@@ -159,100 +163,35 @@ class IntakeDetailApi(ClinicAPIView, generics.RetrieveAPIView):
 )
 class ScreeningListApi(ClinicAPIView, generics.ListAPIView):
     serializer_class = ScreeningSerializer
+    pagination_class = IdCursorPagination
     filterset_class = ScreeningFilter
     audit_object_type = "screening"
 
     def base_queryset(self) -> QuerySet[Screening]:
         return Screening.objects.all()
 
+    def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        # Unfiltered, the filter form is skipped: screenings entered in error stay out all the same.
+        if not set(self.request.query_params) - PAGINATION_PARAMETERS:
+            return queryset.filter(entered_in_error=False)
+        return super().filter_queryset(queryset)
+
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        rows: Any
-        if set(request.query_params) - PAGINATION_PARAMETERS:
-            rows = self.filter_queryset(self.get_queryset()).values(*SCREENING_ROW_FIELDS)
-        else:
-            rows = ClinicScreeningRows(clinic_id=self.principal.clinic_id)
+        rows = self.filter_queryset(self.get_queryset()).values(*SCREENING_ROW_FIELDS)
         page = self.paginate_queryset(rows)
-        assert page is not None and self.paginator is not None
+        paginator = self.paginator
+        assert page is not None and isinstance(paginator, IdCursorPagination)
         self.audit(AuditEvent.Action.LIST, (row["id"] for row in page))
-        links = LinkTemplates.for_request(request)
-        return self.paginator.get_raw_paginated_response(  # type: ignore[attr-defined]
-            [screening_json(row, links) for row in page]
+        links = ApiLinks.for_request(request)
+        return Response(
+            json_body(
+                {
+                    "next": paginator.get_next_link(),
+                    "previous": paginator.get_previous_link(),
+                    "results": [screening_body(row, links) for row in page],
+                }
+            )
         )
-
-
-@dataclass(frozen=True)
-class ClinicScreeningRows:
-    """A clinic's screening rows, newest first, as the cursor paginator reads them.
-
-    Screenings entered in error are left out, as the filtered list leaves them out by default.
-
-    The unfiltered list, the API's most frequent read, in one prepared statement: building the
-    same query with the ORM and turning its rows into dicts cost more than running it. It
-    answers the three calls `CursorPagination.paginate_queryset` makes of a queryset: `order_by`
-    on the id, `filter` before or after a cursor's position, and one slice. Rows are dicts of
-    SCREENING_ROW_FIELDS, converted as the ORM converts them; the clinic is the caller's.
-    """
-
-    clinic_id: int
-    descending: bool = True
-    comparison: str = ""  # "<" or ">" against `position`, or "" from the start
-    position: int = 0
-
-    def order_by(self, *ordering: str) -> ClinicScreeningRows:
-        if ordering not in (("-id",), ("id",)):
-            raise ValueError(f"screening rows are ordered by id, not {ordering}")
-        return replace(self, descending=ordering[0].startswith("-"))
-
-    def filter(self, **lookup: Any) -> ClinicScreeningRows:
-        ((name, value),) = lookup.items()
-        comparison = {"id__lt": "<", "id__gt": ">"}[name]
-        text = str(value)
-        if not text.isdigit() or int(text) >= 2**63:
-            raise exceptions.NotFound("Invalid cursor")
-        return replace(self, comparison=comparison, position=int(text))
-
-    def __getitem__(self, window: slice) -> list[dict[str, Any]]:
-        offset, stop = window.start or 0, window.stop
-        connection = connections[router.db_for_read(Screening)]
-        sql = _screening_rows_sql(connection.alias, self.comparison, self.descending)
-        params = [self.clinic_id, *([self.position] if self.comparison else []), stop - offset]
-        with connection.cursor() as cursor:
-            timestamps_parsed_natively(cursor)
-            cursor.execute(sql, [*params, offset])
-            rows = cursor.fetchall()
-        converters = _screening_row_converters(connection.alias)
-        return [
-            dict(zip(SCREENING_ROW_FIELDS, row, strict=True))
-            for row in rows_converted(rows, converters, connection)
-        ]
-
-
-@lru_cache(maxsize=16)
-def _screening_rows_sql(alias: str, comparison: str, descending: bool) -> str:
-    quote = connections[alias].ops.quote_name
-    meta = Screening._meta
-    columns = ", ".join(
-        quote(str(model_field(Screening, name).column)) for name in SCREENING_ROW_FIELDS
-    )
-    clinic, pk, entered_in_error = (
-        quote(str(model_field(Screening, "clinic_id").column)),
-        quote(str(model_field(Screening, "id").column)),
-        quote(str(model_field(Screening, "entered_in_error").column)),
-    )
-    after = f" AND {pk} {comparison} %s" if comparison else ""
-    return (
-        f"SELECT {columns} FROM {quote(meta.db_table)} "
-        f"WHERE {clinic} = %s AND {entered_in_error} = FALSE{after} "
-        f"ORDER BY {pk} {'DESC' if descending else 'ASC'} LIMIT %s OFFSET %s"
-    )
-
-
-@lru_cache(maxsize=4)
-def _screening_row_converters(alias: str) -> Converters:
-    """The value converters of the list's columns (none on PostgreSQL)."""
-    return column_converters(
-        Screening, [model_field(Screening, name) for name in SCREENING_ROW_FIELDS], alias
-    )
 
 
 @extend_schema(
@@ -283,6 +222,7 @@ class ScreeningDetailApi(ClinicAPIView, generics.RetrieveAPIView):
 )
 class InstrumentListApi(PlainAPIView):
     def get(self, request: Request) -> Response:
+        links = ApiLinks.for_request(request)
         return Response(
             [
                 {
@@ -291,12 +231,12 @@ class InstrumentListApi(PlainAPIView):
                     "title": instrument.title,
                     "url": instrument.url,
                     "links": {
-                        "self": request.build_absolute_uri(
-                            f"/api/v1/instruments/{instrument.id}/{instrument.version}/"
+                        "self": links.url(
+                            "api:instrument-detail",
+                            instrument_id=instrument.id,
+                            version=instrument.version,
                         ),
-                        "fhir": request.build_absolute_uri(
-                            f"/api/fhir/Questionnaire/{instrument.id}"
-                        ),
+                        "fhir": links.url("api:fhir-questionnaire", instrument_id=instrument.id),
                     },
                 }
                 for instrument in INSTRUMENTS.values()
@@ -550,10 +490,10 @@ class FhirQuestionnaireResponseCreateApi(IdempotentCreateMixin, FhirView):
             screening = intake_submit(patient=patient, document=document, source=Intake.Source.FHIR)
             intake = screening.intake
             self.audit(AuditEvent.Action.CREATE, "intake", intake.pk)
-        links = LinkTemplates.for_request(request)
+        links = ApiLinks.for_request(request)
         headers = {
-            "Location": links.questionnaire_response.format(intake.pk),
-            "Link": f'<{links.risk_assessment.format(screening.pk)}>; rel="related"',
+            "Location": links.questionnaire_response(intake.pk),
+            "Link": f'<{links.risk_assessment(screening.pk)}>; rel="related"',
         }
         return Response(
             fhir_exchange.questionnaire_response_resource(intake),

@@ -1,7 +1,7 @@
 """The two busiest requests, pinned: the screening list and the intake POST.
 
 Their database round trips are counted (a regression shows as a failing count), and the
-screening list's own statement for unfiltered pages is held to the ORM path's pages and links.
+screening list's pages, cursors and timestamps are held to the filtered list and the detail.
 """
 
 from __future__ import annotations
@@ -91,10 +91,10 @@ def ids(page: dict[str, Any]) -> list[int]:
     return [item["id"] for item in page["results"]]
 
 
-def test_unfiltered_pages_match_the_orm_path_forward_and_back(
+def test_unfiltered_pages_match_filtered_pages_forward_and_back(
     screenings: list[Screening], clinic_a: Clinic, writer: APIClient
 ) -> None:
-    # given the same list through the ORM path (a filter every row passes)
+    # given the same list with a filter every row passes
     unfiltered = pages(writer, "/api/v1/screenings/?page_size=5")
     filtered = pages(writer, "/api/v1/screenings/?page_size=5&completed_after=1900-01-01")
     # then the pages hold the same rows in the same order, byte for byte
@@ -123,7 +123,7 @@ def test_unfiltered_pages_match_the_orm_path_forward_and_back(
         ),
     ],
 )
-def test_timestamps_read_by_the_own_statement_print_as_the_detail_prints_them(
+def test_list_timestamps_print_as_the_detail_prints_them(
     created_at: datetime,
     reviewed_at: datetime | None,
     written: tuple[str, str | None],
@@ -135,7 +135,7 @@ def test_timestamps_read_by_the_own_statement_print_as_the_detail_prints_them(
     with time_machine.travel(created_at, tick=False):
         newest = screening_for(screenings[-1].patient, sample_document(completed_on="2026-02-01"))
     Screening.objects.filter(pk=newest.pk).update(reviewed_at=reviewed_at)
-    # when it is read from the list's own statement and from the detail
+    # when it is read from the list and from the detail
     item = writer.get("/api/v1/screenings/?page_size=1").json()["results"][0]
     detail = writer.get(f"/api/v1/screenings/{newest.pk}/").json()
     # then both write the same UTC instant, the same way

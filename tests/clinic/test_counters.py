@@ -77,50 +77,29 @@ def test_without_a_redis_url_each_process_counts_on_its_own(settings: Settings) 
     assert counters._local.get("budget") == 2
 
 
-def test_a_budget_is_taken_from_redis_in_leases_and_spent_in_the_process(
-    shared: Shared,
-) -> None:
-    # A budget of 1,000: leases of 1 % (10 requests), one INCRBY each.
-    assert budget_spend(shared.key, limit=1000, timeout=60)
-    assert shared.count() == 10
-    assert all(budget_spend(shared.key, limit=1000, timeout=60) for _ in range(9))
-    assert shared.count() == 10  # spent without asking
-    assert budget_spend(shared.key, limit=1000, timeout=60)
-    assert shared.count() == 20
+def test_every_request_of_a_budget_is_counted_in_redis(shared: Shared) -> None:
+    assert all(budget_spend(shared.key, limit=1000, timeout=60) for _ in range(10))
+    assert shared.count() == 10  # what every other process sees
     assert 0 < shared.ttl() <= 60
 
 
-def test_a_small_budget_is_counted_request_by_request(shared: Shared) -> None:
+def test_a_budget_refuses_the_request_after_its_last(shared: Shared) -> None:
     spent = [budget_spend(shared.key, limit=3, timeout=60) for _ in range(4)]
     assert spent == [True] * 3 + [False]
     assert shared.count() == 4
 
 
-def test_leases_never_exceed_the_budget_and_strand_at_most_a_lease_per_other_process(
-    shared: Shared, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    first_process_leases: dict[str, object] = {}
-    monkeypatch.setattr(counters, "_leases", first_process_leases)
-    assert budget_spend(shared.key, limit=1000, timeout=60)  # leases 10, spends 1
-    monkeypatch.setattr(counters, "_leases", {})  # a second process
-    spent_by_second = 0
-    while budget_spend(shared.key, limit=1000, timeout=60):
-        spent_by_second += 1
-    # all but the first process's lease: the last leases are cut to what is left
-    assert spent_by_second == 990
-    monkeypatch.setattr(counters, "_leases", first_process_leases)
-    spent_by_first = 1
-    while budget_spend(shared.key, limit=1000, timeout=60):
-        spent_by_first += 1
-    assert spent_by_first == 10
-    assert spent_by_first + spent_by_second == 1000
+def test_a_budget_spent_elsewhere_is_refused_here(shared: Shared) -> None:
+    shared.other_process.set(KEY_PREFIX + shared.key, 999, ex=60)  # 999 of 1,000 spent elsewhere
+    assert budget_spend(shared.key, limit=1000, timeout=60)
+    assert not budget_spend(shared.key, limit=1000, timeout=60)
 
 
 def _spend_until_refused(key: str, redis_url: str, start: Any, results: Any) -> None:
     from django.conf import settings
 
     settings.COUNTERS_REDIS_URL = redis_url
-    counters_reset()  # a process of its own: no leases, its own connection to Redis
+    counters_reset()  # a process of its own, with its own connection to Redis
     start.wait(timeout=30)
     spent = 0
     while budget_spend(key, limit=3000, timeout=60):
@@ -150,23 +129,3 @@ def test_a_budget_still_holds_with_redis_down(settings: Settings) -> None:
     settings.COUNTERS_REDIS_URL = CLOSED_PORT_REDIS_URL
     spent = [budget_spend("budget", limit=500, timeout=60) for _ in range(501)]
     assert spent == [True] * 500 + [False]
-
-
-def test_leases_shrink_as_the_budget_runs_out(shared: Shared) -> None:
-    shared.other_process.set(KEY_PREFIX + shared.key, 900, ex=60)  # 900 of 1,000 spent elsewhere
-    counts = []
-    for _ in range(30):
-        assert budget_spend(shared.key, limit=1000, timeout=60)
-        counts.append(shared.count())
-    # a first lease of 10 (nothing seen yet), then a tenth of what was left: 9, 8, 7
-    assert counts[0] == counts[9] == 910
-    assert counts[10] == counts[18] == 919
-    assert counts[19] == counts[26] == 927
-    assert counts[27] == 934
-
-
-@pytest.mark.parametrize("limit", [99, 199])
-def test_budgets_under_200_are_counted_request_by_request(shared: Shared, limit: int) -> None:
-    for spent in range(1, 4):
-        assert budget_spend(shared.key, limit=limit, timeout=60)
-        assert shared.count() == spent
