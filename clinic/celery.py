@@ -20,4 +20,8 @@ def task_publish(name: str, *ids: int) -> None:
     importing its tasks module back would make an import cycle. Raises what the broker raises;
     callers keep their outbox row for the sweep when it fails.
     """
+    if name not in app.tasks:
+        # A web process never started a worker, which is when Celery imports the apps' tasks
+        # modules: import them once, here.
+        app.loader.import_default_modules()
     app.tasks[name].delay(*ids)
