@@ -14,13 +14,15 @@ INSTALLED := $(VENV)/.installed
 MANAGE := DEBUG=true $(BIN)/python manage.py
 # Extra pytest arguments, e.g. `make test PYTEST_ARGS="tests/screening -x"`.
 PYTEST_ARGS ?=
+# The project's packages, lowest layer first (docs/architecture.md).
+APPS := clinic audit screening reports webhooks notifications api dashboard
 
 .PHONY: help install run test check migrations-check lint bench
 
 help:
 	@echo "make run               set up, migrate, load demo data, serve http://127.0.0.1:8000 (with a report worker when Redis answers)"
 	@echo "make test              set up, system checks, migrations check, the test suite with coverage"
-	@echo "make lint              ruff check, ruff format --check, mypy"
+	@echo "make lint              ruff check, ruff format --check, mypy, import contracts"
 	@echo "make bench             run every bench/bench_*.py"
 	@echo "make migrations-check  fail when a model change has no migration"
 
@@ -65,7 +67,8 @@ test: check migrations-check
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	DEBUG=true $(BIN)/mypy clinic screening reports notifications
+	DEBUG=true $(BIN)/mypy $(APPS)
+	$(BIN)/lint-imports --no-cache
 
 bench: install | var
 	@shopt -s nullglob; benches=(bench/bench_*.py); \

@@ -208,8 +208,8 @@ def data_seed(count: int) -> Any:
 def client_token(clinic: Any) -> str:
     from django.utils import timezone
 
-    from clinic.authentication import api_client_create
     from clinic.models import ApiClient
+    from clinic.services import api_client_create
 
     # Earlier runs' clients are on the audit trail: revoked and renamed, never deleted.
     for client in ApiClient.objects.filter(clinic=clinic, name="bench"):

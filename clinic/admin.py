@@ -17,9 +17,9 @@ from django.db.models import Model, Q, QuerySet
 from django.forms import ModelForm, ModelMultipleChoiceField
 from django.http import HttpRequest, HttpResponse
 
-from clinic.apis import list_detail
-from clinic.models import ApiClient, AuditEvent, Clinic, Invitation, Patient, User
-from clinic.services import audit_record
+from audit.models import AuditEvent
+from audit.services import audit_record
+from clinic.models import ApiClient, Clinic, Invitation, Patient, User
 
 
 def staff_user(request: HttpRequest) -> User:
@@ -116,7 +116,8 @@ class AdminAuditMixin(admin.ModelAdmin):
                 user=staff_user(request),
                 action=AuditEvent.Action.LIST,
                 object_type=self.audit_object_type,
-                detail=f"admin list {list_detail(ids)}",
+                object_ids=ids,
+                detail="admin list",
             )
 
 
@@ -343,19 +344,3 @@ class ApiClientAdmin(ClinicScopedAdmin):
     list_display = ["name", "clinic", "scope", "token_prefix", "created_at", "revoked_at"]
     exclude = ["token_sha256"]
     readonly_fields = ["token_prefix", "last_used_at"]
-
-
-@admin.register(AuditEvent)
-class AuditEventAdmin(ClinicScopedAdmin):
-    list_display = ["at", "action", "object_type", "object_id", "user", "api_client"]
-    list_filter = ["action", "object_type"]
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        # The trail is evidence: no one deletes it here, whatever permission they hold.
-        return False

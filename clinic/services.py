@@ -1,17 +1,17 @@
-"""Writes for patients, invitations and the audit trail."""
+"""Writes of the tenants: patients, invitations and API clients."""
 
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.conf import settings
-from django.db import connections, router, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from clinic.models import (
+    TOKEN_PREFIX,
     ApiClient,
-    AuditEvent,
     Clinic,
     Invitation,
     Patient,
@@ -19,65 +19,6 @@ from clinic.models import (
     new_token,
     token_hash,
 )
-
-
-def audit_record(
-    *,
-    clinic: Clinic | int,
-    action: str,
-    object_type: str,
-    object_id: Any = "",
-    user: User | None = None,
-    api_client: ApiClient | None = None,
-    detail: str = "",
-) -> AuditEvent:
-    """Record one read or write of patient data. Callers pass ids, never patient data.
-
-    A write's event commits with the write. A read's event is a transaction of its own,
-    committed before the response leaves (see `read_event_save`).
-    """
-    event = AuditEvent(
-        clinic_id=clinic if isinstance(clinic, int) else clinic.pk,
-        action=action,
-        object_type=object_type,
-        object_id=str(object_id),
-        user=user if user is not None and user.is_authenticated else None,
-        api_client=api_client,
-        at=timezone.now(),
-        detail=detail[:200],
-    )
-    if action in READ_ACTIONS and settings.AUDIT_READS_ASYNCHRONOUS_COMMIT:
-        read_event_save(event)
-    else:
-        event.save()
-    return event
-
-
-READ_ACTIONS = frozenset(
-    {AuditEvent.Action.READ, AuditEvent.Action.LIST, AuditEvent.Action.DOWNLOAD}
-)
-
-
-def read_event_save(event: AuditEvent) -> None:
-    """Save a read's audit event without waiting for PostgreSQL's disk flush.
-
-    When the event is a transaction of its own (autocommit, no atomic block open), it commits
-    with `synchronous_commit` off for that transaction alone: committed and visible at once,
-    on disk within 600 ms (3 x wal_writer_delay); only a crash of the database server in that
-    time (or a failover to a synchronous standby) could lose it. Elsewhere it is saved as usual.
-    """
-    connection = connections[router.db_for_write(AuditEvent)]
-    if (
-        connection.vendor != "postgresql"
-        or connection.in_atomic_block
-        or not connection.get_autocommit()
-    ):
-        event.save()
-        return
-    with transaction.atomic(using=connection.alias):
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit = off")
-        event.save(using=connection.alias)
 
 
 def patient_create(*, clinic: Clinic, **fields: Any) -> Patient:
@@ -120,10 +61,6 @@ def invitation_by_token(token: str) -> Invitation | None:
     )
 
 
-if TYPE_CHECKING:
-    from screening.models import Intake
-
-
 @transaction.atomic
 def invitation_draft_save(*, invitation: Invitation, answers: dict[str, Any], step: int) -> bool:
     """Save the patient's answers so far and the step to resume at; False once submitted."""
@@ -139,45 +76,26 @@ def invitation_draft_save(*, invitation: Invitation, answers: dict[str, Any], st
     return True
 
 
-@transaction.atomic
-def invitation_submit(*, invitation: Invitation) -> Intake:
-    """Submit the draft through the one intake service; the stored Intake.
+def api_client_create(
+    *, clinic: Clinic, name: str, scope: str = ApiClient.Scope.READ
+) -> tuple[ApiClient, str]:
+    """A new machine client and its bearer token; the token is not stored and never shown again."""
+    token = new_token(TOKEN_PREFIX)
+    client = ApiClient(
+        clinic=clinic,
+        name=name,
+        scope=scope,
+        token_prefix=token[:12],
+        token_sha256=token_hash(token),
+    )
+    client.full_clean()
+    client.save()
+    return client, token
 
-    The row lock makes a second submission (a double click, two tabs) wait and then return
-    the first intake instead of storing another. Raises IntakeInvalid when the draft is not a
-    valid intake; nothing is stored then.
-    """
-    # Imported here: screening's services may come to use this module's audit_record.
-    from clinic.intake_form import draft_document
-    from screening.instruments import get_instrument
-    from screening.models import Intake
-    from screening.services import intake_submit
 
-    locked = (
-        Invitation.objects.select_for_update()
-        .select_related("patient", "clinic")
-        .get(pk=invitation.pk)
-    )
-    if locked.submitted_at is not None:
-        if locked.intake is None:
-            raise ValueError("the invitation was submitted, but its intake is gone")
-        return locked.intake
-    document = draft_document(
-        instrument=get_instrument(locked.instrument, locked.version),
-        answers=locked.draft_answers,
-        today=timezone.localdate(),
-    )
-    screening = intake_submit(patient=locked.patient, document=document, source=Intake.Source.FORM)
-    locked.submitted_at = timezone.now()
-    locked.intake = screening.intake
-    locked.draft_answers = {}  # the intake holds the answers now; keep one copy only
-    locked.save(update_fields=["submitted_at", "intake", "draft_answers"])
-    audit_record(
-        clinic=locked.clinic,
-        action=AuditEvent.Action.CREATE,
-        object_type="intake",
-        object_id=screening.intake_id,
-        detail="submitted through the patient form",
-    )
-    invitation.submitted_at, invitation.intake = locked.submitted_at, screening.intake
-    return screening.intake
+def api_client_revoke(*, client: ApiClient) -> ApiClient:
+    """From now on its token is refused (401), like an unknown one."""
+    if client.revoked_at is None:
+        client.revoked_at = timezone.now()
+        client.save(update_fields=["revoked_at"])
+    return client

@@ -51,15 +51,21 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "pgtrigger",
+    # Lowest layer first: tenants, the audit trail, the screening domain, its side effects,
+    # the API plumbing and the dashboard (docs/architecture.md).
     "clinic",
+    "audit",
     "screening",
     "reports",
+    "webhooks",
     "notifications",
+    "api",
+    "dashboard",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "clinic.exceptions.ApiBodyLimitMiddleware",
+    "api.errors.ApiBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -169,7 +175,7 @@ CSRF_COOKIE_SAMESITE = "Lax"
 REDIS_URL: str = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
 BROKER_SOCKET_TIMEOUT = env.float("BROKER_SOCKET_TIMEOUT", default=2.0)
 
-# The counters every server process shares (clinic.counters: API request budgets, failed
+# The counters every server process shares (api.throttling: API request budgets, failed
 # intake links): Redis in production, each process on its own without a URL (development).
 # A count that Redis cannot take within the timeout is made in the process for 30 s.
 COUNTERS_REDIS_URL: str = env.str("COUNTERS_REDIS_URL", default="" if DEBUG else REDIS_URL)
@@ -258,22 +264,22 @@ CELERY_BEAT_SCHEDULE["alarm-notices-sweep"] = {
 }
 
 # The API denies by default: every view needs a client token or a staff session and the
-# clinic-scoped permission (clinic.permissions); JSON only; errors in one format.
+# clinic-scoped permission (api.permissions); JSON only; errors in one format.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "clinic.authentication.ApiClientAuthentication",
-        "clinic.authentication.StaffSessionAuthentication",
+        "api.authentication.ApiClientAuthentication",
+        "api.authentication.StaffSessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["clinic.permissions.ClinicPermission"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.ClinicPermission"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_SCHEMA_CLASS": "clinic.exceptions.ApiAutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "api.errors.ApiAutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "clinic.serializers.ApiCursorPagination",
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.ApiCursorPagination",
     "PAGE_SIZE": 25,
-    "DEFAULT_THROTTLE_CLASSES": ["clinic.authentication.PrincipalRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.PrincipalRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"api": env.str("API_THROTTLE_RATE", default="600/min")},
-    "EXCEPTION_HANDLER": "clinic.exceptions.api_exception_handler",
+    "EXCEPTION_HANDLER": "api.errors.api_exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 # Request bodies above this are refused (413, in JSON, for the API).
@@ -284,7 +290,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Patients, intakes, screenings and reports of one clinic.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
-    "SERVE_PERMISSIONS": ["clinic.permissions.ClinicPermission"],
+    "SERVE_PERMISSIONS": ["api.permissions.ClinicPermission"],
     "COMPONENT_SPLIT_REQUEST": True,
     # Swagger UI from the app's own static files: no CDN.
     "SWAGGER_UI_DIST": "SIDECAR",

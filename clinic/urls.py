@@ -10,7 +10,7 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="dashboard:home", permanent=False)),
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
-    path("dashboard/", include("screening.urls")),
-    path("api/", include("clinic.api_urls")),
-    path("intake/", include("clinic.form_urls")),
+    path("dashboard/", include("dashboard.urls")),
+    path("api/", include("api.urls")),
+    path("intake/", include("clinic.intake_form.urls")),
 ]

@@ -14,9 +14,9 @@ from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from clinic.apis import ClinicAPIView, IdempotentCreateMixin
-from clinic.models import AuditEvent
-from clinic.serializers import ApiJSONRenderer
+from api.renderers import ApiJSONRenderer
+from api.views import ClinicAPIView, IdempotentCreateMixin
+from audit.models import AuditEvent
 from reports.models import Report, reports_storage
 from reports.serializers import ReportSerializer
 from reports.services import report_regenerate

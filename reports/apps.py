@@ -12,4 +12,4 @@ class ReportsConfig(AppConfig):
     def ready(self) -> None:
         # Imported once the models are loaded, as Django connects receivers: the worker's
         # start-up checks, and the reactions to the screening domain.
-        from reports import receivers, signals  # noqa: F401
+        from reports import receivers, worker  # noqa: F401

@@ -22,13 +22,13 @@ from django.db import DatabaseError, InterfaceError, OperationalError, transacti
 from django.db.models import F, Q
 from django.utils import timezone
 
+from audit.models import AuditEvent
+from audit.services import audit_record
 from clinic.celery import task_publish
-from clinic.models import AuditEvent
-from clinic.services import audit_record
-from clinic.webhooks import report_ready_emit
 from reports import constants
 from reports.models import Report, reports_storage
 from reports.selectors import report_context_for
+from reports.signals import report_ready
 from screening.models import Screening
 
 logger = logging.getLogger(__name__)
@@ -209,7 +209,7 @@ def report_finish(
                 detail=f"rendered, attempt {attempt}",
             )
             # Announced with the status change; the webhook sweep catches up on any missed.
-            report_ready_emit(report=report)
+            report_ready.send(sender=Report, report=report)
     if finished:
         logger.info(
             "report %s ready (attempt %s, %s bytes, %s pages, rendered in %s ms)",

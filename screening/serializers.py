@@ -20,9 +20,9 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.request import Request
 
+from api.permissions import ClinicScopedPrimaryKeyField
+from api.renderers import RawJSON
 from clinic.models import Patient
-from clinic.permissions import ClinicScopedPrimaryKeyField
-from clinic.serializers import RawJSON
 from screening.instruments.definition import Instrument, Item
 from screening.models import AlarmAction, Intake
 

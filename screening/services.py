@@ -8,8 +8,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from clinic.models import AuditEvent, Patient, User
-from clinic.services import audit_record
+from audit.models import AuditEvent
+from audit.services import audit_record
+from clinic.models import Patient, User
 from screening.documents import document_sha256, result_json
 from screening.instruments.definition import Instrument
 from screening.models import AlarmAction, Intake, NoteRevision, Screening

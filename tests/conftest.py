@@ -9,10 +9,13 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from clinic.counters import counters_reset
+from api.throttling import counters_reset
 from clinic.models import Clinic, Patient, User
 from tests.factories import ClinicFactory, PatientFactory, UserFactory
 from tests.services import redis_available, require_service
+
+# Callers of the API (tokens, staff sessions) for the tests of every package that serves one.
+pytest_plugins = ["tests.api_callers"]
 
 
 @pytest.fixture(autouse=True)

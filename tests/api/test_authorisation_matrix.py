@@ -17,13 +17,15 @@ import pytest
 from django.core.files.base import ContentFile
 from rest_framework.test import APIClient
 
-from clinic.apis import list_detail
-from clinic.models import AuditEvent, Clinic, Invitation, Patient, WebhookEndpoint
+from audit.models import AuditEvent
+from audit.services import ids_in_words
+from clinic.models import Clinic, Invitation, Patient
 from reports.models import Report, reports_storage
 from screening.models import Intake, Screening
 from screening.samples import sample_document
-from tests.api.conftest import ROLES
+from tests.api_callers import ROLES
 from tests.factories import PatientFactory, screening_for
+from webhooks.models import WebhookEndpoint
 
 pytestmark = pytest.mark.django_db
 
@@ -94,7 +96,7 @@ def patient_body(world: World) -> dict[str, Any]:
 
 
 def questionnaire_response_of_a(world: World) -> dict[str, Any]:
-    from screening.fhir_exchange import questionnaire_response_resource
+    from screening.fhir.exchange import questionnaire_response_resource
 
     return questionnaire_response_resource(world.screening.intake)
 
@@ -273,7 +275,7 @@ def test_every_endpoint_is_in_the_matrix() -> None:
 
     routed = {
         pattern.name
-        for pattern in get_resolver("clinic.api_urls").url_patterns
+        for pattern in get_resolver("api.urls").url_patterns
         if getattr(pattern, "name", None)
     }
     covered_paths = {operation.path(_PATH_PROBE) for operation in OPERATIONS}
@@ -339,4 +341,4 @@ def test_authorisation_matrix(
         shown = [row["id"] for row in response.json()["results"]]
         if shown:
             event = AuditEvent.objects.filter(action=AuditEvent.Action.LIST).latest("id")
-            assert event.detail == list_detail(shown)
+            assert event.detail == ids_in_words(shown)

@@ -141,8 +141,8 @@ def test_unknown_api_paths_and_methods_answer_in_json(writer: APIClient) -> None
 
 
 def test_a_revoked_or_unknown_token_gets_the_same_401(tokens: Any, clinic_a: Any) -> None:
-    from clinic.authentication import api_client_revoke
     from clinic.models import ApiClient
+    from clinic.services import api_client_revoke
 
     api_client_revoke(client=ApiClient.objects.get(name="records"))
     answers = []
@@ -226,11 +226,11 @@ def test_every_api_view_denies_by_default() -> None:
     from django.urls import URLPattern, get_resolver
     from rest_framework.permissions import AllowAny
 
-    from clinic.authentication import ApiClientAuthentication, StaffSessionAuthentication
-    from clinic.permissions import ClinicPermission
+    from api.authentication import ApiClientAuthentication, StaffSessionAuthentication
+    from api.permissions import ClinicPermission
 
     checked = 0
-    for pattern in get_resolver("clinic.api_urls").url_patterns:
+    for pattern in get_resolver("api.urls").url_patterns:
         assert isinstance(pattern, URLPattern)
         view_class = getattr(pattern.callback, "cls", None)
         if view_class is None:  # the JSON 404 answers for unknown paths

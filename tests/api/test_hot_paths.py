@@ -16,13 +16,15 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from clinic.authentication import api_client_revoke
-from clinic.models import ApiClient, AuditEvent, Clinic, Patient, WebhookDelivery, WebhookEndpoint
+from audit.models import AuditEvent
+from clinic.models import ApiClient, Clinic, Patient
+from clinic.services import api_client_revoke
 from reports.models import Report
 from screening.models import Intake, Screening
 from screening.samples import sample_document
-from tests.api.conftest import intake_body
+from tests.api_callers import intake_body
 from tests.factories import PatientFactory, screening_for
+from webhooks.models import WebhookDelivery, WebhookEndpoint
 
 pytestmark = pytest.mark.django_db
 

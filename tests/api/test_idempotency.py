@@ -9,10 +9,11 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
-from clinic.models import IdempotencyKey, Invitation, Patient
+from api.models import IdempotencyKey
+from clinic.models import Invitation, Patient
 from screening.models import Intake, Screening
 from screening.samples import sample_document
-from tests.api.conftest import bearer
+from tests.api_callers import bearer
 
 pytestmark = pytest.mark.django_db
 

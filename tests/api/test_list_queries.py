@@ -7,11 +7,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from clinic.models import Clinic, Patient, WebhookDelivery, WebhookEndpoint
+from clinic.models import Clinic, Patient
 from screening.models import Intake, Screening
 from screening.samples import sample_document
 from screening.services import intake_submit
 from tests.factories import PatientFactory
+from webhooks.models import WebhookDelivery, WebhookEndpoint
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,8 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from clinic.models import AuditEvent, Clinic, Invitation, Patient
+from audit.models import AuditEvent
+from clinic.models import Clinic, Invitation, Patient
 from clinic.services import invitation_by_token
 from reports.models import Report, reports_storage
 from screening.instruments import get_instrument
@@ -257,9 +258,9 @@ def test_a_list_read_is_one_audit_event_naming_its_rows(
 
 
 def test_list_details_stay_within_the_audit_field() -> None:
-    from clinic.apis import list_detail
+    from audit.services import ids_in_words
 
-    assert list_detail([9, 8, 7, 3, 1]) == "5 rows: ids 9-7,3,1"
+    assert ids_in_words([9, 8, 7, 3, 1]) == "5 rows: ids 9-7,3,1"
     scattered = list(range(10_000_000, 9_999_000, -3))
-    assert len(list_detail(scattered)) <= 200
-    assert list_detail(scattered).endswith("(not all listed)")
+    assert len(ids_in_words(scattered)) <= 200
+    assert ids_in_words(scattered).endswith("(not all listed)")

@@ -21,8 +21,8 @@ from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
 from hypothesis import HealthCheck, seed, settings
 
-from clinic.authentication import api_client_create
 from clinic.models import ApiClient, Clinic
+from clinic.services import api_client_create
 from screening.samples import sample_document
 from tests.factories import PatientFactory, screening_for
 

@@ -8,8 +8,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from clinic.apis import list_detail
-from clinic.models import AuditEvent, Clinic, Patient, User
+from audit.models import AuditEvent
+from audit.services import ids_in_words
+from clinic.models import Clinic, Patient, User
 from clinic.services import invitation_create
 from screening.models import Screening
 from tests.factories import PatientFactory, UserFactory, screening_for, with_permissions
@@ -75,7 +76,7 @@ def test_it_audits_a_changelist_naming_the_ids_shown(
     [event] = events()
     assert (event.action, event.object_type, event.object_id) == ("list", object_type, "")
     assert (event.clinic_id, event.user_id) == (clinic_a.pk, staff.pk)
-    assert event.detail == f"admin list {list_detail(shown)}"
+    assert event.detail == f"admin list {ids_in_words(shown)}"
 
 
 @pytest.mark.parametrize("object_type", list(ADMIN_URLS))
@@ -160,8 +161,8 @@ def test_a_superusers_reads_belong_to_the_clinics_of_the_rows(
     # then each list event belongs to one clinic and names its rows; the read, its clinic
     by_clinic = {e.clinic_id: e.detail for e in events() if e.action == AuditEvent.Action.LIST}
     assert by_clinic == {
-        clinic_a.pk: f"admin list {list_detail([screening.pk])}",
-        other.clinic_id: f"admin list {list_detail([other.pk])}",
+        clinic_a.pk: f"admin list {ids_in_words([screening.pk])}",
+        other.clinic_id: f"admin list {ids_in_words([other.pk])}",
     }
     [read] = [e for e in events() if e.action == AuditEvent.Action.READ]
     assert (read.clinic_id, read.object_id) == (other.clinic_id, str(other.pk))

@@ -10,7 +10,8 @@ from django.contrib.auth.models import Group, Permission
 from django.test import Client
 from django.urls import reverse
 
-from clinic.models import AuditEvent, Clinic, User
+from audit.models import AuditEvent
+from clinic.models import Clinic, User
 from tests.factories import UserFactory, with_permissions
 
 pytestmark = pytest.mark.django_db
@@ -296,7 +297,7 @@ def test_a_clinic_admin_cannot_take_over_a_more_privileged_account(
     # given a superuser of the same clinic, and a colleague with a permission the clinic
     # admin lacks
     root = UserFactory(clinic=clinic_a, is_superuser=True)
-    stronger = with_permissions(UserFactory(clinic=clinic_a), "clinic.delete_auditevent")
+    stronger = with_permissions(UserFactory(clinic=clinic_a), "audit.delete_auditevent")
     client = signed_in(clinic_admin)
     new_password = {"password1": "taken-over-1234", "password2": "taken-over-1234"}
 
@@ -322,8 +323,8 @@ def test_groups_and_the_audit_trail_are_out_of_reach_below_superuser(
         "auth.view_group",
         "auth.change_group",
         "auth.delete_group",
-        "clinic.view_auditevent",
-        "clinic.delete_auditevent",
+        "audit.view_auditevent",
+        "audit.delete_auditevent",
     )
     event = AuditEvent.objects.create(clinic=clinic_a, action="read", object_type="patient")
     client = signed_in(user)
@@ -339,8 +340,6 @@ def test_groups_and_the_audit_trail_are_out_of_reach_below_superuser(
         == 403
     )
     assert audit_deleters.permissions.count() == 1
-    delete = client.post(
-        reverse("admin:clinic_auditevent_delete", args=[event.pk]), {"post": "yes"}
-    )
+    delete = client.post(reverse("admin:audit_auditevent_delete", args=[event.pk]), {"post": "yes"})
     assert delete.status_code == 403
     assert AuditEvent.objects.filter(pk=event.pk).exists()

@@ -8,7 +8,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from clinic.models import AuditEvent, Clinic, Patient, User
+from audit.models import AuditEvent
+from clinic.models import Clinic, Patient, User
 from screening.instruments import get_instrument
 from screening.models import Intake, Screening
 from screening.services import screening_create
@@ -116,8 +117,8 @@ def test_model_validation_reports_a_blank_external_id_before_the_database(
 def test_a_user_or_client_on_the_audit_trail_cannot_be_deleted(practitioner: User) -> None:
     from django.db.models import ProtectedError
 
-    from clinic.authentication import api_client_create
-    from clinic.services import audit_record
+    from audit.services import audit_record
+    from clinic.services import api_client_create
 
     client, _ = api_client_create(clinic=practitioner.clinic, name="records")
     by_user = audit_record(

@@ -15,8 +15,9 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from audit.models import AuditEvent
 from clinic.celery import app as celery_app
-from clinic.models import AuditEvent, Patient
+from clinic.models import Patient
 from reports import constants, pdf, services
 from reports.models import Report
 from reports.selectors import report_context_for
@@ -26,8 +27,8 @@ from reports.services import (
     report_render,
     reports_sweep,
 )
-from reports.signals import HARFBUZZ_MISSING, reports_worker_init
 from reports.tasks import report_render_task
+from reports.worker import HARFBUZZ_MISSING, reports_worker_init
 from screening.samples import sample_document
 from tests.factories import PatientFactory
 from tests.reports.builders import busy_result, earlier_result, full_document
@@ -386,7 +387,7 @@ def test_the_worker_warns_at_start_when_harfbuzz_subsetting_is_missing(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     monkeypatch.setattr(pdf, "harfbuzz_subsetting_available", lambda: False)
-    with caplog.at_level(logging.WARNING, logger="reports.signals"):
+    with caplog.at_level(logging.WARNING, logger="reports.worker"):
         reports_worker_init()
     assert HARFBUZZ_MISSING in caplog.text
 

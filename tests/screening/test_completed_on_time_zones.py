@@ -10,9 +10,9 @@ import pytest
 import time_machine
 from rest_framework.test import APIClient
 
-from clinic.authentication import api_client_create
 from clinic.models import ApiClient, Clinic, Patient
-from screening.fhir_exchange import QuestionnaireResponseUnusable, intake_document
+from clinic.services import api_client_create
+from screening.fhir.exchange import QuestionnaireResponseUnusable, intake_document
 from screening.instruments import get_instrument
 from screening.models import Intake
 from screening.samples import sample_document

@@ -8,7 +8,8 @@ from django.db import DatabaseError, transaction
 from django.test import Client
 from django.urls import reverse
 
-from clinic.models import AuditEvent, Clinic, Patient, User
+from audit.models import AuditEvent
+from clinic.models import Clinic, Patient, User
 from reports.models import Report
 from reports.selectors import report_context_for
 from screening.models import Intake, Screening

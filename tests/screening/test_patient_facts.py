@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
-from clinic.authentication import api_client_create
+from clinic.intake_form.submission import invitation_submit
 from clinic.models import ApiClient, Clinic, Patient
-from clinic.services import invitation_create, invitation_draft_save, invitation_submit
+from clinic.services import api_client_create, invitation_create, invitation_draft_save
 from screening.models import Intake, Screening
 from screening.samples import sample_document
 from screening.services import intake_submit

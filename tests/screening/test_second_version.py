@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from clinic.intake_form import intake_steps, review_sections
+from clinic.intake_form.steps import intake_steps, review_sections
 from reports.context import report_context
-from screening.fhir import questionnaire_resource
+from screening.fhir.questionnaire import questionnaire_resource
 from screening.instruments import INSTRUMENTS, get_instrument
 from screening.instruments.definition import Instrument, Section
 from screening.models import Screening

@@ -7,8 +7,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from clinic.authentication import api_client_create, api_client_revoke
 from clinic.models import ApiClient, Clinic
+from clinic.services import api_client_create, api_client_revoke
 
 
 class Command(BaseCommand):

@@ -10,9 +10,11 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from audit.models import AuditEvent
+from audit.services import audit_record
 from clinic.invitations import invitation_send, invitation_url
-from clinic.models import AuditEvent, Patient
-from clinic.services import audit_record, invitation_create
+from clinic.models import Patient
+from clinic.services import invitation_create
 
 
 class Command(BaseCommand):

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from screening.fhir import questionnaire_resource
+from screening.fhir.questionnaire import questionnaire_resource
 from screening.instruments import UnknownInstrument, get_instrument, latest_instrument
 from screening.instruments.definition import Instrument
 

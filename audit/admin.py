@@ -1,0 +1,27 @@
+"""The audit trail in the admin: read only, scoped to the staff member's clinic."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from audit.models import AuditEvent
+from clinic.admin import ClinicScopedAdmin
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ClinicScopedAdmin):
+    list_display = ["at", "action", "object_type", "object_id", "user", "api_client"]
+    list_filter = ["action", "object_type"]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # The trail is evidence: no one deletes it here, whatever permission they hold.
+        return False

@@ -1,0 +1,10 @@
+"""App configuration for `audit`: the audit trail."""
+
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class AuditConfig(AppConfig):
+    name = "audit"
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,1 @@
+"""The patient intake form: the private link, the steps, the draft, the submission."""

@@ -1,0 +1,28 @@
+"""URLs of the practitioner dashboard, under /dashboard/."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from dashboard import views
+
+app_name = "dashboard"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("patients/", views.patient_list, name="patients"),
+    path("patients/new/", views.patient_add, name="patient_add"),
+    path("patients/<int:pk>/", views.patient_detail, name="patient"),
+    path("patients/<int:pk>/invite/", views.patient_invite, name="patient_invite"),
+    path("screenings/<int:pk>/", views.screening_detail, name="screening"),
+    path("screenings/<int:pk>/review/", views.screening_review_view, name="screening_review"),
+    path("screenings/<int:pk>/alarm/", views.screening_alarm_ack_view, name="screening_alarm_ack"),
+    path(
+        "screenings/<int:pk>/entered-in-error/",
+        views.intake_entered_in_error_view,
+        name="intake_entered_in_error",
+    ),
+    path("screenings/<int:pk>/report/", views.report_regenerate_view, name="report_regenerate"),
+    path("screenings/<int:pk>/report/status/", views.report_status, name="report_status"),
+    path("reports/<int:pk>/pdf/", views.report_download, name="report_pdf"),
+]
