@@ -20,6 +20,7 @@ from rest_framework.relations import PrimaryKeyRelatedField
 from rest_framework.request import Request
 
 from clinic.models import ApiClient, Clinic, User
+from clinic.selectors import of_clinic
 
 
 @dataclass(frozen=True)
@@ -111,9 +112,7 @@ def clinic_scoped(
 ) -> QuerySet[Any]:
     """`queryset` narrowed to the caller's clinic; nothing at all without a principal."""
     principal = principal_of(request)
-    if principal is None:
-        return queryset.none()
-    return queryset.filter(**{f"{field}_id": principal.clinic_id})
+    return of_clinic(queryset, principal.clinic_id if principal else None, field=field)
 
 
 if TYPE_CHECKING:

@@ -20,6 +20,7 @@ from django.http import HttpRequest, HttpResponse
 from audit.models import AuditEvent
 from audit.services import audit_record
 from clinic.models import ApiClient, Clinic, Invitation, Patient, User
+from clinic.selectors import of_clinic
 
 
 def staff_user(request: HttpRequest) -> User:
@@ -130,7 +131,9 @@ class ClinicScopedAdmin(AdminAuditMixin):
         queryset = super().get_queryset(request)
         if request.user.is_superuser:
             return queryset
-        return queryset.filter(**{self.clinic_field: getattr(request.user, "clinic_id", None)})
+        return of_clinic(
+            queryset, getattr(request.user, "clinic_id", None), field=self.clinic_field
+        )
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         # Writable relations are scoped too: no picking another clinic's patient.
@@ -142,7 +145,7 @@ class ClinicScopedAdmin(AdminAuditMixin):
                     Clinic.objects.filter(pk=clinic_id) if clinic_id else Clinic.objects.none()
                 )
             elif any(f.name == "clinic" for f in model._meta.get_fields()):
-                kwargs["queryset"] = model._default_manager.filter(clinic_id=clinic_id)
+                kwargs["queryset"] = of_clinic(model._default_manager.all(), clinic_id)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 

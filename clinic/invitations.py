@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
-from django.urls import reverse
+
+from clinic.links import Links
 
 if TYPE_CHECKING:
     from clinic.models import Invitation
@@ -23,7 +24,7 @@ _INTAKE_PATH = re.compile(r"(/intake/)[^/\s?#\"']+")
 
 
 def invitation_url(*, token: str, base_url: str) -> str:
-    return base_url.rstrip("/") + reverse("intake:start", kwargs={"token": token})
+    return Links(base_url.rstrip("/")).intake_form(token)
 
 
 def invitation_send(*, invitation: Invitation, token: str, base_url: str) -> int:

@@ -12,6 +12,7 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from api.permissions import ClinicScopedPrimaryKeyField, request_principal
+from clinic.links import Links
 from clinic.models import Invitation, Patient
 
 
@@ -71,4 +72,4 @@ class InvitationSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_url(self, invitation: Invitation) -> str:
-        return self.context["request"].build_absolute_uri(f"/intake/{self.context['token']}/")
+        return Links.for_request(self.context["request"]).intake_form(self.context["token"])

@@ -17,7 +17,6 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Case, Count, Max, Model, Q, QuerySet, Value, When
 from django.http import (
-    FileResponse,
     Http404,
     HttpRequest,
     HttpResponse,
@@ -34,10 +33,11 @@ from audit.models import AuditEvent
 from audit.services import audit_record
 from clinic.invitations import invitation_send, invitation_url
 from clinic.models import Patient, User
+from clinic.selectors import of_clinic
 from clinic.services import invitation_create, patient_create
 from dashboard.forms import AlarmAcknowledgementForm, EnteredInErrorForm, PatientForm, ReviewForm
 from reports.models import Report
-from reports.selectors import screening_summary_context
+from reports.selectors import report_is_ready, report_pdf_response, screening_summary_context
 from reports.services import report_regenerate
 from screening.models import Screening
 from screening.selectors import patient_trend
@@ -69,7 +69,7 @@ def clinic_rows(request: HttpRequest, queryset: QuerySet[M]) -> QuerySet[M]:
     """The one place the dashboard narrows rows to the signed-in user's clinic."""
     user = request.user
     assert isinstance(user, User)
-    return queryset.filter(clinic_id=user.clinic_id)
+    return of_clinic(queryset, user.clinic_id)
 
 
 def audit(request: HttpRequest, action: str, obj: Model | None, object_type: str) -> None:
@@ -343,14 +343,7 @@ def report_download(request: HttpRequest, pk: int) -> HttpResponseBase:
     report = get_object_or_404(
         clinic_rows(request, Report.objects.select_related("screening")), pk=pk
     )
-    if report.status != Report.Status.READY or not report.file:
+    if not report_is_ready(report):
         raise Http404("This report is not ready.")
     audit(request, AuditEvent.Action.DOWNLOAD, report, "report")
-    response = FileResponse(
-        report.file.open("rb"),
-        content_type="application/pdf",
-        as_attachment=False,
-        filename=f"screening-{report.screening_id}.pdf",
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return report_pdf_response(report=report, inline=True)

@@ -23,10 +23,10 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
 
 from clinic.celery import task_publish
+from clinic.links import Links
 from clinic.models import Clinic, User
 from notifications.models import AlarmNotice
 from reports.services import error_in_words
@@ -87,7 +87,7 @@ def alarm_notices_mark_unsent(*, notice_ids: list[int]) -> None:
 
 def screening_url(*, screening_id: int, base_url: str) -> str:
     """The absolute link to a screening in the dashboard (as `invitation_url` builds links)."""
-    return base_url.rstrip("/") + reverse("dashboard:screening", kwargs={"pk": screening_id})
+    return Links(base_url.rstrip("/")).dashboard_screening(screening_id)
 
 
 def alarm_recipients(*, clinic: Clinic) -> list[str]:

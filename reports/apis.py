@@ -17,7 +17,8 @@ from rest_framework.response import Response
 from api.renderers import ApiJSONRenderer
 from api.views import ClinicAPIView, IdempotentCreateMixin
 from audit.models import AuditEvent
-from reports.models import Report, reports_storage
+from reports.models import Report
+from reports.selectors import report_is_ready, report_pdf_response
 from reports.serializers import ReportSerializer
 from reports.services import report_regenerate
 from screening.models import Screening
@@ -92,16 +93,10 @@ class ReportPdfApi(ScreeningReportView):
 
     def get(self, request: Request, pk: int) -> FileResponse:
         report = self.current_report(self.screening())
-        if report.status != Report.Status.READY or not report.file.name:
+        if not report_is_ready(report):
             raise ReportNotReady()
         self.audit(AuditEvent.Action.DOWNLOAD, [report.pk])
-        handle = reports_storage().open(report.file.name, "rb")
-        return FileResponse(
-            handle,
-            as_attachment=True,
-            filename=f"screening-{report.screening_id}-report.pdf",
-            content_type=PDF,
-        )
+        return report_pdf_response(report=report, inline=False)
 
     def handle_exception(self, exc: Exception) -> Response:
         # Errors are JSON whatever the client accepted.

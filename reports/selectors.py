@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db.models import Q
+from django.http import FileResponse
 from django.utils import timezone
 
 from reports.context import (
@@ -16,7 +17,7 @@ from reports.context import (
     ReviewSignOff,
     report_context,
 )
-from reports.models import Report
+from reports.models import Report, reports_storage
 from screening.models import Screening
 
 
@@ -111,3 +112,23 @@ def earlier_screening(*, screening: Screening) -> Screening | None:
         .only("completed_on", "result")
         .first()
     )
+
+
+def report_is_ready(report: Report) -> bool:
+    return report.status == Report.Status.READY and bool(report.file.name)
+
+
+def report_pdf_response(*, report: Report, inline: bool) -> FileResponse:
+    """The one way a report's PDF leaves the server (dashboard: shown inline; API: a download).
+
+    The caller has checked `report_is_ready` and audited the download.
+    """
+    assert report.file.name, "only a ready report has a file"
+    response = FileResponse(
+        reports_storage().open(report.file.name, "rb"),
+        content_type="application/pdf",
+        as_attachment=not inline,
+        filename=f"screening-{report.screening_id}{'' if inline else '-report'}.pdf",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from clinic.links import Links
 from reports.models import Report
 
 
@@ -39,15 +39,11 @@ class ReportSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(ReportLinksSerializer)
     def get_links(self, report: Report) -> dict[str, Any]:
-        request = self.context["request"]
-        kwargs = {"pk": report.screening_id}
-        pdf = reverse("api:screening-report-pdf", kwargs=kwargs)
+        links = Links.for_request(self.context["request"])
         return {
-            "pdf": request.build_absolute_uri(pdf)
+            "pdf": links.of("api:screening-report-pdf", report.screening_id)
             if report.status == Report.Status.READY
             else None,
-            "regenerate": request.build_absolute_uri(
-                reverse("api:screening-report-regenerate", kwargs=kwargs)
-            ),
-            "screening": request.build_absolute_uri(reverse("api:screening-detail", kwargs=kwargs)),
+            "regenerate": links.of("api:screening-report-regenerate", report.screening_id),
+            "screening": links.screening(report.screening_id),
         }

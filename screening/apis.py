@@ -23,12 +23,12 @@ from api.views import (
     audit_reads,
 )
 from audit.models import AuditEvent
+from clinic.links import Links
 from screening.filters import IntakeFilter, ScreeningFilter, intakes_listed
 from screening.instruments import INSTRUMENTS, UnknownInstrument, get_instrument
 from screening.models import Intake, Screening
 from screening.serializers import (
     SCREENING_ROW_FIELDS,
-    ApiLinks,
     InstrumentDefinitionSerializer,
     InstrumentSummarySerializer,
     IntakeCreateSerializer,
@@ -75,7 +75,7 @@ class IntakeListApi(IdempotentCreateMixin, ClinicAPIView, generics.ListAPIView):
     def get_serializer_context(self) -> dict[str, Any]:
         return {
             **super().get_serializer_context(),
-            "links": ApiLinks.for_request(self.request),
+            "links": Links.for_request(self.request),
         }
 
     def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
@@ -105,7 +105,7 @@ class IntakeListApi(IdempotentCreateMixin, ClinicAPIView, generics.ListAPIView):
 
 
 def screening_response(screening: Screening, request: Request, *, status: int = 200) -> Response:
-    links = ApiLinks.for_request(request)
+    links = Links.for_request(request)
     row = {field: getattr(screening, field) for field in SCREENING_ROW_FIELDS}
     headers = {"Location": links.screening(screening.pk)} if status == 201 else None
     return Response(json_body(screening_body(row, links)), status=status, headers=headers)
@@ -122,7 +122,7 @@ class IntakeDetailApi(ClinicAPIView, generics.RetrieveAPIView):
     def get_serializer_context(self) -> dict[str, Any]:
         return {
             **super().get_serializer_context(),
-            "links": ApiLinks.for_request(self.request),
+            "links": Links.for_request(self.request),
         }
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -160,7 +160,7 @@ class ScreeningListApi(ClinicAPIView, generics.ListAPIView):
         paginator = self.paginator
         assert page is not None and isinstance(paginator, ApiCursorPagination)
         self.audit(AuditEvent.Action.LIST, (row["id"] for row in page))
-        links = ApiLinks.for_request(request)
+        links = Links.for_request(request)
         return Response(
             json_body(
                 {
@@ -200,7 +200,7 @@ class ScreeningDetailApi(ClinicAPIView, generics.RetrieveAPIView):
 )
 class InstrumentListApi(PlainAPIView):
     def get(self, request: Request) -> Response:
-        links = ApiLinks.for_request(request)
+        links = Links.for_request(request)
         return Response(
             [
                 {

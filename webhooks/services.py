@@ -39,6 +39,7 @@ from django.utils import timezone
 from standardwebhooks import Webhook
 
 from clinic.celery import task_publish
+from clinic.links import Links
 from reports.models import Report
 from reports.signals import report_ready
 from screening.signals import screening_stored
@@ -52,6 +53,8 @@ REPORT_READY = WebhookEndpoint.Event.REPORT_READY
 # Standard Webhooks (https://www.standardwebhooks.com): webhook-id, webhook-timestamp and
 # webhook-signature; for endpoints on the legacy scheme, the body-only HMAC of the first release.
 SIGNATURE_HEADER = "Webhook-Signature"
+# Payloads carry paths: the receiver reads them on the API host it already knows.
+PATHS = Links("")
 DELIVER_TASK = "clinic.tasks.webhook_deliver_task"  # the name of its first release
 MAX_ATTEMPTS = 8
 # Backoff after attempt n: BASE * 2**(n-1), capped, with +-20% jitter.
@@ -191,8 +194,8 @@ def screening_created_emit(*, screening: Any) -> list[int]:
             "refer_first": bool(screening.refer_first),
             "red_flags": list(screening.result.get("red_flags", [])),
             "links": {
-                "screening": f"/api/v1/screenings/{screening.pk}/",
-                "fhir": f"/api/fhir/RiskAssessment/{screening.pk}",
+                "screening": PATHS.screening(screening.pk),
+                "fhir": PATHS.risk_assessment(screening.pk),
             },
         },
     )
@@ -218,8 +221,8 @@ def report_ready_emit(*, report: Any) -> list[int]:
             "report": report.pk,
             "screening": report.screening_id,
             "links": {
-                "report": f"/api/v1/screenings/{report.screening_id}/report/",
-                "pdf": f"/api/v1/screenings/{report.screening_id}/report/pdf/",
+                "report": PATHS.report(report.screening_id),
+                "pdf": PATHS.of("api:screening-report-pdf", report.screening_id),
             },
         },
     )

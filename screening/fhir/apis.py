@@ -28,14 +28,13 @@ from api.views import (
     audit_reads,
 )
 from audit.models import AuditEvent
+from clinic.links import Links
 from clinic.models import Patient
+from clinic.selectors import patient_of_clinic
 from screening.fhir import exchange as fhir_exchange
 from screening.fhir.questionnaire import questionnaire_resource
 from screening.instruments import UnknownInstrument, get_instrument, latest_instrument
 from screening.models import Intake, Screening
-from screening.serializers import (
-    ApiLinks,
-)
 from screening.services import intake_submit
 
 
@@ -266,7 +265,7 @@ class FhirQuestionnaireResponseCreateApi(IdempotentCreateMixin, FhirView):
             screening = intake_submit(patient=patient, document=document, source=Intake.Source.FHIR)
             intake = screening.intake
             self.audit(AuditEvent.Action.CREATE, "intake", intake.pk)
-        links = ApiLinks.for_request(request)
+        links = Links.for_request(request)
         headers = {
             "Location": links.questionnaire_response(intake.pk),
             "Link": f'<{links.risk_assessment(screening.pk)}>; rel="related"',
@@ -285,12 +284,11 @@ class FhirQuestionnaireResponseCreateApi(IdempotentCreateMixin, FhirView):
             raise SubjectUnmatchedError(
                 {where: [message] for where, message in error.problems}
             ) from None
-        patients = clinic_scoped(Patient.objects.select_related("clinic"), self.request)
         patient = None
         if external_id:
-            patient = patients.filter(external_id=external_id).first()
+            patient = patient_of_clinic(clinic.pk, external_id=external_id)
         elif patient_id is not None and patient_id < 2**63:
-            patient = patients.filter(pk=patient_id).first()
+            patient = patient_of_clinic(clinic.pk, pk=patient_id)
         if patient is None:
             raise exceptions.NotFound("No such patient.")
         if external_id and patient_id is not None and patient.pk != patient_id:

@@ -13,7 +13,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from audit.models import AuditEvent
 from audit.services import audit_record
 from clinic.invitations import invitation_send, invitation_url
-from clinic.models import Patient
+from clinic.models import Clinic
+from clinic.selectors import patient_of_clinic
 from clinic.services import invitation_create
 
 
@@ -36,11 +37,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        patient = (
-            Patient.objects.select_related("clinic")
-            .filter(clinic__slug=options["clinic"], external_id=options["patient"])
-            .first()
-        )
+        clinic = Clinic.objects.filter(slug=options["clinic"]).first()
+        patient = patient_of_clinic(clinic.pk if clinic else None, external_id=options["patient"])
         if patient is None:
             raise CommandError("No such patient in that clinic.")
         if options["days"] is not None and options["days"] < 1:
