@@ -1,26 +1,14 @@
-"""Invitation links: the link and its email, kept out of logs. (The patient form guards the
-link itself: `clinic.intake_form.guard`.)
-
-Settings configure logging before the apps are loaded and name the log filter below, so this
-module imports no models at import time.
-"""
+"""Invitation links and their email. (The patient form guards the link itself:
+`clinic.intake_form.guard`; logs leave its token out: `clinic.access_log`.)"""
 
 from __future__ import annotations
-
-import logging
-import re
-from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
 
 from clinic.links import Links
-
-if TYPE_CHECKING:
-    from clinic.models import Invitation
-
-_INTAKE_PATH = re.compile(r"(/intake/)[^/\s?#\"']+")
+from clinic.models import Invitation, token_hash
 
 
 def invitation_url(*, token: str, base_url: str) -> str:
@@ -29,8 +17,6 @@ def invitation_url(*, token: str, base_url: str) -> str:
 
 def invitation_send(*, invitation: Invitation, token: str, base_url: str) -> int:
     """Email the private link to the patient; the number of messages sent (0 or 1)."""
-    from clinic.models import token_hash
-
     if token_hash(token) != invitation.token_sha256:
         raise ValueError("the token does not belong to this invitation")
     patient = invitation.patient
@@ -48,18 +34,3 @@ def invitation_send(*, invitation: Invitation, token: str, base_url: str) -> int
         from_email=settings.DEFAULT_FROM_EMAIL,
         recipient_list=[patient.email],
     )
-
-
-def redact_intake_path(text: str) -> str:
-    return _INTAKE_PATH.sub(r"\1[token]", text)
-
-
-class RedactIntakeTokens(logging.Filter):
-    """Replaces the token of intake links in log messages (Django logs the path of 4xx)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if "/intake/" in message:
-            record.msg = redact_intake_path(message)
-            record.args = ()
-        return True

@@ -308,7 +308,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     # Intake links carry their token in the path, and Django logs the path of 4xx responses.
-    "filters": {"redact_intake_tokens": {"()": "clinic.invitations.RedactIntakeTokens"}},
+    "filters": {"redact_intake_tokens": {"()": "clinic.access_log.RedactIntakeTokens"}},
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",

@@ -10,6 +10,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
+from reports.context import report_context
 from screening.documents import result_json
 from screening.instruments.definition import Instrument
 from screening.scoring import score_intake
@@ -89,7 +90,6 @@ class Command(BaseCommand):
 
     def write_pdf(self, document: Any, result: dict[str, Any], target: Path) -> None:
         """The same summary the worker renders, from the document alone (no database)."""
-        from reports.context import report_context
         from reports.pdf import render_pdf  # WeasyPrint loads only when a PDF is asked for
 
         content = render_pdf(report_context(document=document, result=result))

@@ -26,7 +26,7 @@ from screening.scoring import score_intake
 from tests.chained_conditions import FOODS_LEFT_OUT, RELIEF, TRIED, register_chained_version
 from tests.clinic.intake_form.filling import ANSWERS, FOODS, INSTRUMENT, posted_value
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 CHROMIUM = Path("/usr/bin/chromium")
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = ROOT / "var" / "screenshots"

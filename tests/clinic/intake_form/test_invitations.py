@@ -12,7 +12,8 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 
 from audit.models import AuditEvent
-from clinic.invitations import RedactIntakeTokens, invitation_send, redact_intake_path
+from clinic.access_log import RedactIntakeTokens, redact_intake_path
+from clinic.invitations import invitation_send
 from clinic.models import Invitation, Patient, token_hash
 from clinic.services import invitation_create
 
