@@ -11,6 +11,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -224,76 +225,72 @@ def screening_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_page
 @require_POST
 def screening_review_view(request: HttpRequest, pk: int) -> HttpResponse:
-    screening = get_object_or_404(clinic_rows(request, Screening.objects.all()), pk=pk)
-    form = ReviewForm(request.POST)
-    user = request.user
-    assert isinstance(user, User)
-    if not form.is_valid():
-        messages_of_errors(request, form.errors)
-        return HttpResponseRedirect(reverse("dashboard:screening", args=[screening.pk]))
-    try:
-        screening_review(
-            screening=screening,
-            user=user,
-            notes=form.cleaned_data["notes"],
-            reviewed=form.cleaned_data["reviewed"],
-        )
-    except ValidationError as error:
-        messages_of_errors(request, error.message_dict)
-    else:
-        messages.success(request, "Review saved. The PDF is being updated.")
-    return HttpResponseRedirect(reverse("dashboard:screening", args=[screening.pk]))
+    return screening_form_post(
+        request,
+        pk,
+        ReviewForm,
+        lambda screening, user, data: screening_review(
+            screening=screening, user=user, notes=data["notes"], reviewed=data["reviewed"]
+        ),
+        done="Review saved. The PDF is being updated.",
+    )
 
 
 @staff_page
 @require_POST
 def screening_alarm_ack_view(request: HttpRequest, pk: int) -> HttpResponse:
-    screening = get_object_or_404(clinic_rows(request, Screening.objects.all()), pk=pk)
-    form = AlarmAcknowledgementForm(request.POST)
-    user = request.user
-    assert isinstance(user, User)
-    if not form.is_valid():
-        messages_of_errors(request, form.errors)
-        return HttpResponseRedirect(reverse("dashboard:screening", args=[screening.pk]))
-    try:
-        screening_acknowledge_alarm(
-            screening=screening,
-            user=user,
-            action=form.cleaned_data["action"],
-            note=form.cleaned_data["note"],
-        )
-    except ValidationError as error:
-        messages_of_errors(request, error.message_dict)
-    else:
-        messages.success(request, "Acknowledgement recorded. The PDF is being updated.")
-    return HttpResponseRedirect(reverse("dashboard:screening", args=[screening.pk]))
+    return screening_form_post(
+        request,
+        pk,
+        AlarmAcknowledgementForm,
+        lambda screening, user, data: screening_acknowledge_alarm(
+            screening=screening, user=user, action=data["action"], note=data["note"]
+        ),
+        done="Acknowledgement recorded. The PDF is being updated.",
+    )
 
 
 @staff_page
 @require_POST
 def intake_entered_in_error_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Mark the intake of a screening entered in error (audited by the service)."""
+    return screening_form_post(
+        request,
+        pk,
+        EnteredInErrorForm,
+        lambda screening, user, data: intake_mark_entered_in_error(
+            intake=screening.intake, user=user, reason=data["reason"]
+        ),
+        done="The intake was marked entered in error: it has left the lists, the review "
+        "queue, the trend and the comparisons.",
+    )
+
+
+def screening_form_post(
+    request: HttpRequest,
+    pk: int,
+    form_class: type[forms.Form],
+    action: Callable[[Screening, User, dict[str, Any]], Any],
+    *,
+    done: str,
+) -> HttpResponse:
+    """A form posted from a screening's page: validated, handed to one service (which audits),
+    and back to the page with what happened (or why not) as a message."""
     screening = get_object_or_404(
         clinic_rows(request, Screening.objects.select_related("intake")), pk=pk
     )
-    form = EnteredInErrorForm(request.POST)
+    form = form_class(request.POST)
     user = request.user
     assert isinstance(user, User)
     if not form.is_valid():
         messages_of_errors(request, form.errors)
-        return HttpResponseRedirect(reverse("dashboard:screening", args=[screening.pk]))
-    try:
-        intake_mark_entered_in_error(
-            intake=screening.intake, user=user, reason=form.cleaned_data["reason"]
-        )
-    except ValidationError as error:
-        messages_of_errors(request, error.message_dict)
     else:
-        messages.success(
-            request,
-            "The intake was marked entered in error: it has left the lists, the review queue, "
-            "the trend and the comparisons.",
-        )
+        try:
+            action(screening, user, form.cleaned_data)
+        except ValidationError as error:
+            messages_of_errors(request, error.message_dict)
+        else:
+            messages.success(request, done)
     return HttpResponseRedirect(reverse("dashboard:screening", args=[screening.pk]))
 
 

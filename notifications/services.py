@@ -25,7 +25,7 @@ from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from clinic.celery import task_publish
+from clinic.celery import outbox_publish
 from clinic.links import Links
 from clinic.models import Clinic, User
 from notifications.models import AlarmNotice
@@ -66,17 +66,10 @@ def alarm_notices_queue(*, screening: Screening) -> AlarmNotice | None:
 def alarm_notice_publish(*, notice_id: int) -> bool:
     """Hand the send task to the broker: True when sent. When not, the failure is logged and
     the notice is marked unsent (`enqueued_at` cleared) for the sweep: False."""
-    try:
-        task_publish(SEND_TASK, notice_id)
-    except Exception:  # noqa: BLE001 - any broker failure; the notice is committed already
-        logger.warning(
-            "alarm notice %s not published (broker unreachable?); the sweep will publish it",
-            notice_id,
-            exc_info=True,
-        )
-        alarm_notices_mark_unsent(notice_ids=[notice_id])
-        return False
-    return True
+    if outbox_publish(SEND_TASK, notice_id, what="alarm notice"):
+        return True
+    alarm_notices_mark_unsent(notice_ids=[notice_id])
+    return False
 
 
 def alarm_notices_mark_unsent(*, notice_ids: list[int]) -> None:

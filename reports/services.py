@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from audit.models import AuditEvent
 from audit.services import audit_record
-from clinic.celery import task_publish
+from clinic.celery import outbox_publish
 from reports import constants
 from reports.models import Report, reports_storage
 from reports.selectors import report_context_for
@@ -102,17 +102,10 @@ def report_regenerate(*, screening: Screening) -> Report:
 def report_publish(*, report_id: int) -> bool:
     """Hand the render task to the broker: True when sent. When not, the failure is logged
     and the report is marked unsent (`enqueued_at` cleared) for the sweep: False."""
-    try:
-        task_publish(RENDER_TASK, report_id)
-    except Exception:  # noqa: BLE001 - any broker failure; the data is committed already
-        logger.warning(
-            "report %s not published (broker unreachable?); the sweep will publish it",
-            report_id,
-            exc_info=True,
-        )
-        reports_mark_unsent(report_ids=[report_id])
-        return False
-    return True
+    if outbox_publish(RENDER_TASK, report_id, what="report"):
+        return True
+    reports_mark_unsent(report_ids=[report_id])
+    return False
 
 
 def reports_mark_unsent(*, report_ids: list[int]) -> None:

@@ -38,7 +38,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 from standardwebhooks import Webhook
 
-from clinic.celery import task_publish
+from clinic.celery import outbox_publish
 from clinic.links import Links
 from reports.models import Report
 from reports.signals import report_ready
@@ -168,12 +168,7 @@ def webhook_deliveries_publish(*, delivery_ids: Iterable[int]) -> int:
     rows are pending, and the sweep publishes them."""
     sent = 0
     for delivery_id in delivery_ids:
-        try:
-            task_publish(DELIVER_TASK, delivery_id)
-        except Exception:  # noqa: BLE001 - any broker failure; the rows are committed
-            logger.warning(
-                "webhook delivery %s not published; the sweep will", delivery_id, exc_info=True
-            )
+        if not outbox_publish(DELIVER_TASK, delivery_id, what="webhook delivery"):
             return sent
         sent += 1
     return sent
