@@ -25,16 +25,18 @@ from api.views import (
 from audit.models import AuditEvent
 from clinic.links import Links
 from screening.filters import IntakeFilter, ScreeningFilter, intakes_listed
+from screening.instrument_serializers import (
+    InstrumentDefinitionSerializer,
+    InstrumentSummarySerializer,
+    instrument_definition,
+)
 from screening.instruments import INSTRUMENTS, UnknownInstrument, get_instrument
 from screening.models import Intake, Screening
 from screening.serializers import (
     SCREENING_ROW_FIELDS,
-    InstrumentDefinitionSerializer,
-    InstrumentSummarySerializer,
     IntakeCreateSerializer,
     IntakeSerializer,
     ScreeningSerializer,
-    instrument_definition,
     json_body,
     screening_body,
 )

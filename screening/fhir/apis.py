@@ -31,20 +31,28 @@ from audit.models import AuditEvent
 from clinic.links import Links
 from clinic.models import Patient
 from clinic.selectors import patient_of_clinic
-from screening.fhir import exchange as fhir_exchange
+from screening.fhir.conventions import FHIR_JSON
 from screening.fhir.questionnaire import questionnaire_resource
+from screening.fhir.response_in import (
+    QuestionnaireResponseUnusable,
+    SubjectUnmatched,
+    intake_document,
+    patient_lookup_keys,
+)
+from screening.fhir.response_out import questionnaire_response_resource
+from screening.fhir.results import domain_observation, risk_assessment_resource
 from screening.instruments import UnknownInstrument, get_instrument, latest_instrument
 from screening.models import Intake, Screening
 from screening.services import intake_submit
 
 
 class FhirJSONRenderer(ApiJSONRenderer):
-    media_type = fhir_exchange.FHIR_JSON
+    media_type = FHIR_JSON
     format = "fhir+json"
 
 
 class FhirJSONParser(JSONParser):
-    media_type = fhir_exchange.FHIR_JSON
+    media_type = FHIR_JSON
 
 
 FHIR_RESOURCE_SCHEMA: dict[str, Any] = {
@@ -128,7 +136,7 @@ class FhirView(PlainAPIView):
     renderer_classes = [FhirJSONRenderer, ApiJSONRenderer]
     parser_classes = [FhirJSONParser, JSONParser]
     error_schema = OPERATION_OUTCOME_SCHEMA
-    error_media_types = [fhir_exchange.FHIR_JSON, "application/json"]
+    error_media_types = [FHIR_JSON, "application/json"]
 
     def handle_exception(self, exc: Exception) -> Response:
         response = super().handle_exception(exc)
@@ -160,7 +168,7 @@ FHIR_TAGS = ["fhir"]
             description="A version of the instrument (default: the latest).",
         )
     ],
-    responses={(200, fhir_exchange.FHIR_JSON): fhir_resource_schema("Questionnaire")},
+    responses={(200, FHIR_JSON): fhir_resource_schema("Questionnaire")},
     tags=FHIR_TAGS,
 )
 class FhirQuestionnaireApi(FhirView):
@@ -180,14 +188,14 @@ class FhirQuestionnaireApi(FhirView):
 
 @extend_schema(
     summary="An intake as a FHIR QuestionnaireResponse",
-    responses={(200, fhir_exchange.FHIR_JSON): fhir_resource_schema("QuestionnaireResponse")},
+    responses={(200, FHIR_JSON): fhir_resource_schema("QuestionnaireResponse")},
     tags=FHIR_TAGS,
 )
 class FhirQuestionnaireResponseApi(FhirView):
     def get(self, request: Request, pk: int) -> Response:
         intake = _scoped_or_404(Intake.objects.select_related("patient", "clinic"), request, pk=pk)
         self.audit(AuditEvent.Action.READ, "intake", intake.pk)
-        return Response(fhir_exchange.questionnaire_response_resource(intake))
+        return Response(questionnaire_response_resource(intake))
 
 
 class SubjectUnmatchedError(exceptions.APIException):
@@ -230,10 +238,10 @@ SUBJECT_UNMATCHED_RESPONSE = OpenApiResponse(
         "Patient's `birthDate` that differs from the record's is refused naming "
         "`patient.birth_date`."
     ),
-    request={fhir_exchange.FHIR_JSON: fhir_resource_schema("QuestionnaireResponse")},
+    request={FHIR_JSON: fhir_resource_schema("QuestionnaireResponse")},
     responses={
-        (201, fhir_exchange.FHIR_JSON): fhir_resource_schema("QuestionnaireResponse"),
-        (422, fhir_exchange.FHIR_JSON): SUBJECT_UNMATCHED_RESPONSE,
+        (201, FHIR_JSON): fhir_resource_schema("QuestionnaireResponse"),
+        (422, FHIR_JSON): SUBJECT_UNMATCHED_RESPONSE,
         (422, "application/json"): SUBJECT_UNMATCHED_RESPONSE,
     },
     tags=FHIR_TAGS,
@@ -256,8 +264,8 @@ class FhirQuestionnaireResponseCreateApi(IdempotentCreateMixin, FhirView):
             raise exceptions.ValidationError({"resource": [str(error)[:300]]}) from None
         patient = self._patient(resource)
         try:
-            document = fhir_exchange.intake_document(resource, now=timezone.now())
-        except fhir_exchange.QuestionnaireResponseUnusable as error:
+            document = intake_document(resource, now=timezone.now())
+        except QuestionnaireResponseUnusable as error:
             raise exceptions.ValidationError(
                 {where: [message] for where, message in error.problems}
             ) from None
@@ -271,7 +279,7 @@ class FhirQuestionnaireResponseCreateApi(IdempotentCreateMixin, FhirView):
             "Link": f'<{links.risk_assessment(screening.pk)}>; rel="related"',
         }
         return Response(
-            fhir_exchange.questionnaire_response_resource(intake),
+            questionnaire_response_resource(intake),
             status=status.HTTP_201_CREATED,
             headers=headers,
         )
@@ -279,8 +287,8 @@ class FhirQuestionnaireResponseCreateApi(IdempotentCreateMixin, FhirView):
     def _patient(self, resource: dict[str, Any]) -> Patient:
         clinic = request_principal(self.request).clinic
         try:
-            external_id, patient_id = fhir_exchange.patient_lookup_keys(resource, clinic=clinic)
-        except fhir_exchange.SubjectUnmatched as error:
+            external_id, patient_id = patient_lookup_keys(resource, clinic=clinic)
+        except SubjectUnmatched as error:
             raise SubjectUnmatchedError(
                 {where: [message] for where, message in error.problems}
             ) from None
@@ -308,7 +316,7 @@ def _pydantic_problems(error: PydanticValidationError) -> dict[str, list[str]]:
 @extend_schema(
     summary="A domain score of a screening as a FHIR Observation",
     description="The id is `<screening id>-<domain>`, e.g. `12-bloating`.",
-    responses={(200, fhir_exchange.FHIR_JSON): fhir_resource_schema("Observation")},
+    responses={(200, FHIR_JSON): fhir_resource_schema("Observation")},
     tags=FHIR_TAGS,
 )
 class FhirObservationApi(FhirView):
@@ -323,14 +331,14 @@ class FhirObservationApi(FhirView):
             raise exceptions.NotFound()
         instrument = get_instrument(screening.result["instrument"], screening.result["version"])
         self.audit(AuditEvent.Action.READ, "screening", screening.pk)
-        return Response(fhir_exchange.domain_observation(screening, instrument, domain))
+        return Response(domain_observation(screening, instrument, domain))
 
 
 @extend_schema(
     summary="A screening as a FHIR RiskAssessment",
     description="Its predictions are the possible patterns; its basis is the "
     "QuestionnaireResponse and the domain-score Observations.",
-    responses={(200, fhir_exchange.FHIR_JSON): fhir_resource_schema("RiskAssessment")},
+    responses={(200, FHIR_JSON): fhir_resource_schema("RiskAssessment")},
     tags=FHIR_TAGS,
 )
 class FhirRiskAssessmentApi(FhirView):
@@ -339,4 +347,4 @@ class FhirRiskAssessmentApi(FhirView):
             Screening.objects.select_related("patient", "clinic"), request, pk=pk
         )
         self.audit(AuditEvent.Action.READ, "screening", screening.pk)
-        return Response(fhir_exchange.risk_assessment_resource(screening))
+        return Response(risk_assessment_resource(screening))

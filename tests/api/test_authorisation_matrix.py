@@ -96,7 +96,7 @@ def patient_body(world: World) -> dict[str, Any]:
 
 
 def questionnaire_response_of_a(world: World) -> dict[str, Any]:
-    from screening.fhir.exchange import questionnaire_response_resource
+    from screening.fhir.response_out import questionnaire_response_resource
 
     return questionnaire_response_resource(world.screening.intake)
 

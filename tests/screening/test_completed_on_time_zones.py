@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 
 from clinic.models import ApiClient, Clinic, Patient
 from clinic.services import api_client_create
-from screening.fhir.exchange import QuestionnaireResponseUnusable, intake_document
+from screening.fhir.response_in import QuestionnaireResponseUnusable, intake_document
 from screening.instruments import get_instrument
 from screening.models import Intake
 from screening.samples import sample_document

@@ -18,7 +18,7 @@ from rest_framework.test import APIClient
 
 from clinic.models import Clinic, Patient
 from screening.documents import canonical_json
-from screening.fhir.exchange import questionnaire_response_resource
+from screening.fhir.response_out import questionnaire_response_resource
 from screening.instruments import get_instrument
 from screening.models import Intake, Screening
 from screening.samples import random_document, sample_document

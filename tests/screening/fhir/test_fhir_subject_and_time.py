@@ -13,7 +13,8 @@ from fhir.resources.R4B.operationoutcome import OperationOutcome
 from rest_framework.test import APIClient
 
 from clinic.models import Clinic, Patient
-from screening.fhir.exchange import patient_identifier_system, questionnaire_response_resource
+from screening.fhir.conventions import patient_identifier_system
+from screening.fhir.response_out import questionnaire_response_resource
 from screening.models import Intake
 from screening.samples import sample_document
 from tests.factories import PatientFactory
