@@ -22,7 +22,7 @@ APPS := clinic audit screening reports webhooks notifications api dashboard
 help:
 	@echo "make run               set up, migrate, load demo data, serve http://127.0.0.1:8000 (with a report worker when Redis answers)"
 	@echo "make test              set up, system checks, migrations check, the test suite with coverage"
-	@echo "make lint              ruff check, ruff format --check, mypy, import contracts"
+	@echo "make lint              ruff check, ruff format --check, mypy, import contracts, bandit"
 	@echo "make bench             run every bench/bench_*.py"
 	@echo "make migrations-check  fail when a model change has no migration"
 
@@ -64,11 +64,13 @@ test: check migrations-check
 	echo "make test: coverage $$($(BIN)/coverage report --format=total)% of the lines of [tool.coverage.run] source"; \
 	exit $$status
 
+# bandit fails on a finding of medium or high severity; an accepted one has `# nosec` and why.
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	DEBUG=true $(BIN)/mypy $(APPS)
 	$(BIN)/lint-imports --no-cache
+	$(BIN)/bandit --quiet --recursive --severity-level medium $(APPS)
 
 bench: install | var
 	@shopt -s nullglob; benches=(bench/bench_*.py); \

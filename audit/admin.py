@@ -13,7 +13,7 @@ from clinic.admin import ClinicScopedAdmin
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(ClinicScopedAdmin):
-    list_display = ["at", "action", "object_type", "object_id", "user", "api_client"]
+    list_display = ["at", "action", "object_type", "object_id", "user", "api_client", "address"]
     list_filter = ["action", "object_type"]
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:

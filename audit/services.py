@@ -1,21 +1,33 @@
-"""The audit trail's one entry point: who read or changed which patient data, when."""
+"""The audit trail's one entry point: who read or changed which patient data, when, from where."""
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterable
+from contextvars import ContextVar
 from typing import Any
 
 from django.conf import settings
 from django.db import connections, router, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.http import HttpRequest
 from django.utils import timezone
 
+from audit.chain import CHAINED_FIELDS, canonical_text
 from audit.models import AuditEvent
 from clinic.models import ApiClient, Clinic, User
+from clinic.request_origin import client_address
+
+# The request being answered, set by `audit.middleware.AuditOriginMiddleware`: events written
+# while answering it name its address and user agent without every caller passing it.
+current_request: ContextVar[HttpRequest | None] = ContextVar("audit_request", default=None)
+
+USER_AGENT_LENGTH = 200
 
 
 def audit_record(
     *,
-    clinic: Clinic | int,
+    clinic: Clinic | int | None,
     action: str,
     object_type: str,
     object_id: Any = "",
@@ -23,6 +35,7 @@ def audit_record(
     user: User | None = None,
     api_client: ApiClient | None = None,
     detail: str = "",
+    request: HttpRequest | None = None,
 ) -> AuditEvent | None:
     """Record one read or write of patient data: the one way into the audit trail.
 
@@ -31,6 +44,10 @@ def audit_record(
     grow with the page; nothing is recorded for an empty list. A write's event commits with
     the write. A read's event is a transaction of its own, committed before the response leaves
     (see `read_event_save`).
+
+    From where: the address and user agent of `request`, or of the request being answered.
+    `clinic` is None only for sign-in events of no clinic. The event is linked into its
+    clinic's hash chain (`event_chain`).
     """
     if object_ids is not None:
         ids = [int(each) for each in object_ids]
@@ -40,21 +57,121 @@ def audit_record(
             object_id, detail = "", (detail + " " if detail else "") + ids_in_words(ids)
         else:
             object_id = ids[0]
+    address, user_agent = request_origin(request or current_request.get())
     event = AuditEvent(
-        clinic_id=clinic if isinstance(clinic, int) else clinic.pk,
+        clinic_id=clinic.pk if isinstance(clinic, Clinic) else clinic,
         action=action,
         object_type=object_type,
         object_id=str(object_id),
         user=user if user is not None and user.is_authenticated else None,
         api_client=api_client,
-        at=timezone.now(),
         detail=detail[:DETAIL_LENGTH],
+        address=address,
+        user_agent=user_agent,
     )
     if action in READ_ACTIONS and settings.AUDIT_READS_ASYNCHRONOUS_COMMIT:
         read_event_save(event)
     else:
-        event.save()
+        event_chain(event)
     return event
+
+
+def request_origin(request: HttpRequest | None) -> tuple[str, str]:
+    """The client address (read through the trusted proxies: `clinic.request_origin`) and the
+    user agent, cut."""
+    if request is None:
+        return "", ""
+    try:
+        address = str(ipaddress.ip_address(client_address(request)))
+    except ValueError:
+        address = ""
+    return address, str(request.META.get("HTTP_USER_AGENT", ""))[:USER_AGENT_LENGTH]
+
+
+def event_chain(event: AuditEvent, using: str | None = None) -> None:
+    """Save the event as the newest link of its clinic's chain, in one INSERT.
+
+    The INSERT reads the chain's head and hashes it with the event's canonical text in the
+    database (`audit.chain`; the text is split around the previous hash), so linking costs no
+    round trip of its own. The chain cannot fork: a unique index holds one successor per hash
+    in a clinic (`audit_chain_unforked`). Two concurrent writers reading the same head both
+    insert; the second waits for the first to end and, if it committed, inserts nothing (`ON
+    CONFLICT DO NOTHING`, no error to abort its transaction) and tries again with the new head.
+    The chain's order is the order of ids within a clinic.
+
+    Hand-written because the ORM way (lock the head with `select_for_update`, hash in Python,
+    `save()`) adds three round trips (BEGIN, SELECT ... FOR UPDATE, COMMIT) to the audit event
+    of every API read; this statement adds none: one list request (page of 25, PostgreSQL,
+    one process, 300 requests) measured 3.6-3.9 ms with it against 3.84-3.90 ms for a plain
+    `save()` without a chain, and the statement counts pinned by the tests are unchanged.
+    """
+    alias = using or router.db_for_write(AuditEvent)
+    connection = connections[alias]
+    for _ in range(CHAIN_ATTEMPTS):
+        event.at = timezone.now()
+        fields = {name: getattr(event, name) for name in CHAINED_FIELDS}
+        with connection.cursor() as cursor:
+            cursor.execute(*chain_insert(connection, fields))
+            linked = cursor.fetchone()
+        if linked is not None:
+            event.pk, event.previous_hash, event.hash = linked
+            event._state.adding = False
+            event._state.db = alias
+            return
+    raise RuntimeError(f"audit chain of clinic {event.clinic_id}: no link after {CHAIN_ATTEMPTS}")
+
+
+# Each failed attempt means another writer linked an event: some writer always progresses.
+CHAIN_ATTEMPTS = 100
+
+
+def chain_insert(connection: BaseDatabaseWrapper, fields: dict[str, Any]) -> tuple[str, list[Any]]:
+    """The INSERT that links one event after its chain's head, and its parameters."""
+    before, _, after = canonical_text("", fields).partition(PREVIOUS_HASH_SLOT)
+    before, after = before + PREVIOUS_HASH_SLOT[:-1], PREVIOUS_HASH_SLOT[-1] + after
+    quote = connection.ops.quote_name
+    table = quote(AuditEvent._meta.db_table)
+    values = [
+        connection.ops.adapt_datetimefield_value(value) if name == "at" else value
+        for name, value in fields.items()
+    ]
+    # A row saved around this service has no hash: the chain passes over it (`audit_verify`
+    # names it) rather than stall on it.
+    head = "hash <> '' AND " + (
+        "clinic_id IS NULL" if fields["clinic_id"] is None else "clinic_id = %s"
+    )
+    digest = (
+        "encode(sha256(convert_to(%s::text || head.hash || %s::text, 'UTF8')), 'hex')"
+        if connection.vendor == "postgresql"
+        else "SHA256(%s || head.hash || %s)"
+    )
+    # Only the table's and columns' own names are put in the text; every value is a parameter.
+    # `WHERE true`: SQLite's parser needs it before ON CONFLICT in an INSERT ... SELECT.
+    columns = ", ".join(map(quote, [*fields, "previous_hash", "hash"]))
+    sql = " ".join(
+        [
+            "INSERT INTO",
+            table,
+            f"({columns})",
+            "SELECT",
+            ", ".join(["%s"] * len(values)),
+            ", head.hash,",
+            digest,
+            "FROM (SELECT COALESCE((SELECT hash FROM",
+            table,
+            "WHERE",
+            head,
+            "ORDER BY id DESC LIMIT 1), '') AS hash) AS head WHERE true",
+            "ON CONFLICT DO NOTHING RETURNING id, previous_hash, hash",
+        ]
+    )
+    clinic = [] if fields["clinic_id"] is None else [fields["clinic_id"]]
+    return sql, [*values, before, after, *clinic]
+
+
+# Where the previous hash sits in the canonical text of an event (keys are sorted, values
+# escaped, so this text occurs once).
+PREVIOUS_HASH_SLOT = '"previous_hash":""'
 
 
 READ_ACTIONS = frozenset(
@@ -76,12 +193,12 @@ def read_event_save(event: AuditEvent) -> None:
         or connection.in_atomic_block
         or not connection.get_autocommit()
     ):
-        event.save()
+        event_chain(event)
         return
     with transaction.atomic(using=connection.alias):
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL synchronous_commit = off")
-        event.save(using=connection.alias)
+        event_chain(event, using=connection.alias)
 
 
 DETAIL_LENGTH = 200

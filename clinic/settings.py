@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -51,6 +52,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "pgtrigger",
+    "csp",
+    "axes",
     # Lowest layer first: tenants, the audit trail, the screening domain, its side effects,
     # the API plumbing and the dashboard (docs/architecture.md).
     "clinic",
@@ -65,14 +68,24 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before WhiteNoise, so that static files carry these headers as well.
+    "clinic.security_headers.CrossOriginResourcePolicyMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
+    "csp.middleware.CSPMiddleware",
     "api.errors.ApiBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "audit.middleware.AuditOriginMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Sign-in hardening (dashboard/signin.py, dashboard/sessions.py): idle and absolute session
+    # limits; 503 when the lock-out store cannot answer; axes last, as its docs ask.
+    "dashboard.sessions.SessionTimeoutMiddleware",
+    "dashboard.signin.LockoutStoreGuardMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "clinic.urls"
@@ -124,6 +137,28 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard:home"
 LOGOUT_REDIRECT_URL = "login"
 
+# Sign-in lock-out (django-axes, dashboard/signin.py): AXES_FAILURE_LIMIT failed sign-ins for
+# one username, or from one client address, lock that username or address out for
+# AXES_COOLOFF_TIME minutes (or until a clinic admin unlocks the user). The attempts are kept
+# in the database, so a lock-out survives restarts; when they cannot be read or written the
+# sign-in answers 503 rather than letting attempts through uncounted.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "dashboard.signin.FailClosedDatabaseHandler"
+AXES_FAILURE_LIMIT: int = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_TIME", default=30))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+# Attempts while locked are refused without counting: the lock ends AXES_COOLOFF_TIME after it began.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "dashboard.signin.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "dashboard.signin.sign_in_client_address"
+# Sign-ins are audited by the audit trail (audit app); axes keeps only the failures.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -167,6 +202,10 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="no-reply@localhost")
 
 # Sessions: short-lived, never readable from JavaScript.
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 60 * 60)
+# Signed out after this many seconds without a request, and this long after signing in
+# whatever the activity (dashboard/sessions.py).
+SESSION_IDLE_TIMEOUT: int = env.int("SESSION_IDLE_TIMEOUT", default=15 * 60)
+SESSION_ABSOLUTE_TIMEOUT: int = env.int("SESSION_ABSOLUTE_TIMEOUT", default=8 * 60 * 60)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
@@ -180,6 +219,17 @@ BROKER_SOCKET_TIMEOUT = env.float("BROKER_SOCKET_TIMEOUT", default=2.0)
 # A count that Redis cannot take within the timeout is made in the process for 30 s.
 COUNTERS_REDIS_URL: str = env.str("COUNTERS_REDIS_URL", default="" if DEBUG else REDIS_URL)
 COUNTERS_SOCKET_TIMEOUT: float = env.float("COUNTERS_SOCKET_TIMEOUT", default=0.5)
+
+# The reverse proxies in front of the application whose X-Forwarded-For hops are trusted
+# (docker-compose.yml: nginx, 1). 0: the client is the socket peer and the header is ignored.
+# Failed intake links and password resets are counted per client address.
+TRUSTED_PROXY_COUNT: int = env.int("TRUSTED_PROXY_COUNT", default=0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 0 or more")
+# Password-reset emails sent per account and per client address within the window.
+PASSWORD_RESET_EMAILS_PER_ACCOUNT: int = env.int("PASSWORD_RESET_EMAILS_PER_ACCOUNT", default=3)
+PASSWORD_RESET_EMAILS_PER_ADDRESS: int = env.int("PASSWORD_RESET_EMAILS_PER_ADDRESS", default=10)
+PASSWORD_RESET_WINDOW_SECONDS: int = env.int("PASSWORD_RESET_WINDOW_SECONDS", default=60 * 60)
 
 CELERY_BROKER_URL = REDIS_URL
 CELERY_TASK_ALWAYS_EAGER: bool = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
@@ -332,6 +382,54 @@ LOGGING = {
     },
 }
 
+# Headers of every response (OWASP secure headers), in development as in production.
+# The Content-Security-Policy (django-csp) allows only this origin's own files: no inline script,
+# style or event handler anywhere (pages load their code and styles from static files; the API
+# docs use drf-spectacular's split view, whose start script is a file too); data: images for
+# Swagger UI's icons. Nothing may frame the site, and forms post only to it.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+# Features no page uses, denied to every page and frame (django-permissions-policy).
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "encrypted-media",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "publickey-credentials-get",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    )
+}
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+CROSS_ORIGIN_RESOURCE_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
 if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -340,6 +438,3 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-    SECURE_CONTENT_TYPE_NOSNIFF = True
-    SECURE_REFERRER_POLICY = "same-origin"
-    X_FRAME_OPTIONS = "DENY"

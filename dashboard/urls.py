@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from dashboard import views
+from dashboard import signin, views
 
 app_name = "dashboard"
 
@@ -25,4 +25,6 @@ urlpatterns = [
     path("screenings/<int:pk>/report/", views.report_regenerate_view, name="report_regenerate"),
     path("screenings/<int:pk>/report/status/", views.report_status, name="report_status"),
     path("reports/<int:pk>/pdf/", views.report_download, name="report_pdf"),
+    path("accounts/locked/", signin.locked_accounts, name="locked_accounts"),
+    path("accounts/<int:pk>/unlock/", signin.account_unlock, name="account_unlock"),
 ]

@@ -19,6 +19,7 @@ from clinic import settings as project_settings
 ROOT = Path(__file__).resolve().parent.parent
 DOCKERFILE = ROOT / "Dockerfile"
 COMPOSE_FILE = ROOT / "docker-compose.yml"
+NGINX_DIR = ROOT / "deploy" / "nginx"
 APP_SERVICES = ("migrate", "web", "worker", "beat")
 
 PRODUCTION_ENV = {
@@ -37,6 +38,8 @@ HOST_ENV = {
     "ALLOWED_HOSTS": "clinic.example.org",
     "PUBLIC_BASE_URL": "https://clinic.example.org",
     "POSTGRES_PASSWORD": "password",
+    "SERVER_NAME": "clinic.example.org",
+    "TLS_CERTIFICATES_DIR": "/srv/certs",
 }
 
 
@@ -215,6 +218,88 @@ class TestCompose:
 
     def test_the_database_is_postgresql_15(self) -> None:
         assert compose()["services"]["db"]["image"] == "postgres:15"
+
+    def test_only_the_proxy_publishes_ports(self) -> None:
+        services = compose()["services"]
+
+        publishing = sorted(name for name, service in services.items() if service.get("ports"))
+
+        assert publishing == ["proxy"]
+        assert services["proxy"]["ports"] == ["80:80", "443:443"]
+
+    def test_web_is_reachable_only_inside_the_compose_network(self) -> None:
+        services = compose()["services"]
+
+        assert services["web"]["expose"] == ["8000"]
+        assert "network_mode" not in services["web"]
+        assert "--bind=0.0.0.0:8000" in services["web"]["command"]
+
+    def test_the_proxy_is_nginx_with_the_committed_config_and_certificates(self) -> None:
+        proxy = compose()["services"]["proxy"]
+
+        assert proxy["image"].startswith("nginx:")
+        mounts = {
+            target: source
+            for source, target, _mode in (volume.rsplit(":", 2) for volume in proxy["volumes"])
+        }
+        assert mounts["/etc/nginx/templates/default.conf.template"] == (
+            "./deploy/nginx/default.conf.template"
+        )
+        assert mounts["/etc/nginx/barrier/proxy.conf"] == "./deploy/nginx/proxy.conf"
+        assert REQUIRED_INTERPOLATION.match(mounts["/etc/nginx/certs"])
+        assert REQUIRED_INTERPOLATION.match(proxy["environment"]["SERVER_NAME"])
+        for source in ("./deploy/nginx/default.conf.template", "./deploy/nginx/proxy.conf"):
+            assert (ROOT / source).is_file(), source
+
+    def test_the_application_trusts_exactly_the_one_proxy_in_front(self) -> None:
+        environment = compose()["services"]["web"]["environment"]
+
+        assert environment["TRUSTED_PROXY_COUNT"] == "1"
+
+
+def nginx_directives(text: str) -> dict[str, list[str]]:
+    """Each directive of an nginx config with the arguments of every occurrence."""
+    found: dict[str, list[str]] = {}
+    for statement in re.sub(r"#[^\n]*", "", text).replace("{", ";").replace("}", ";").split(";"):
+        words = statement.split(None, 1)
+        if words:
+            found.setdefault(words[0], []).append(words[1].strip() if len(words) > 1 else "")
+    return found
+
+
+class TestProxyConfig:
+    def test_it_buffers_whole_requests_before_gunicorn_sees_them(self) -> None:
+        directives = nginx_directives((NGINX_DIR / "proxy.conf").read_text())
+
+        assert directives["proxy_request_buffering"] == ["on"]
+        assert directives["proxy_buffering"] == ["on"]
+
+    def test_it_times_out_slow_clients_well_before_gunicorn_would(self) -> None:
+        directives = nginx_directives((NGINX_DIR / "proxy.conf").read_text())
+
+        for name in ("client_header_timeout", "client_body_timeout"):
+            [value] = directives[name]
+            assert int(value.removesuffix("s")) <= 30, name
+
+    def test_it_tells_the_application_the_client_address_and_scheme(self) -> None:
+        headers = nginx_directives((NGINX_DIR / "proxy.conf").read_text())["proxy_set_header"]
+
+        assert "X-Forwarded-For $proxy_add_x_forwarded_for" in headers
+        assert "X-Forwarded-Proto $scheme" in headers
+        assert "Host $host" in headers
+
+    def test_the_site_terminates_tls_and_proxies_to_web_with_those_settings(self) -> None:
+        site = (NGINX_DIR / "default.conf.template").read_text()
+        directives = nginx_directives(site)
+
+        assert "443 ssl" in directives["listen"]
+        assert directives["ssl_certificate"] == ["/etc/nginx/certs/fullchain.pem"]
+        assert directives["ssl_certificate_key"] == ["/etc/nginx/certs/privkey.pem"]
+        assert "web:8000" in directives["server"]
+        assert directives["proxy_pass"] == ["http://barrier_web"]
+        assert directives["include"] == ["/etc/nginx/barrier/proxy.conf"]
+        assert "return" in directives  # plain HTTP only redirects
+        assert site.count("server_name ${SERVER_NAME};") == 2
 
 
 class TestDockerfile:

@@ -1,5 +1,11 @@
-"""Guarding the private intake link: failed look-ups limited per address, pages never cached,
-indexed or referred elsewhere."""
+"""Guarding the private intake link: unknown links limited per client address, pages never
+cached, indexed or referred elsewhere.
+
+The limit never refuses a valid link: a token is looked up first, and only a further unknown
+(or expired) one from an address past its limit is refused. A shared address (a clinic's
+Wi-Fi, a proxy) therefore cannot lock its patients out, and the address is the client's as the
+trusted proxies report it (`clinic.request_origin`), never the proxy's own.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +18,7 @@ from django.http import HttpRequest, HttpResponseBase
 from django.views.decorators.cache import never_cache
 
 from api.throttling import counter_get, counter_incr
+from clinic.request_origin import client_key
 
 # Failed link look-ups (unknown or expired token) allowed per client address and window.
 # Counted from the first failure on, in the counters all server processes share.
@@ -23,11 +30,8 @@ View = Callable[..., HttpResponseBase]
 
 
 def client_address(request: HttpRequest) -> str:
-    """The peer address. X-Forwarded-For is not trusted: anyone can send it.
-
-    Behind a reverse proxy, the proxy must set REMOTE_ADDR (e.g. gunicorn's forwarded-allow-ips).
-    """
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+    """The key failures are counted under: the client's address through the trusted proxies."""
+    return client_key(request)
 
 
 def _failure_key(address: str) -> str:

@@ -97,18 +97,24 @@ def _link_problem(
 
 
 def _invitation_for(request: HttpRequest, token: str) -> Invitation | HttpResponse:
-    """The invitation of a link, or the friendly page saying why the link does not work."""
+    """The invitation of a link, or the friendly page saying why the link does not work.
+
+    A valid link is always served; past the limit of failures, only the address's further
+    unknown or expired links are refused.
+    """
+    invitation = invitation_by_token(token) if len(token) <= MAX_TOKEN_LENGTH else None
+    expired = invitation is not None and (
+        invitation.submitted_at is None and invitation.is_expired()
+    )
+    if invitation is not None and not expired:
+        return invitation
     address = client_address(request)
     if link_failures_exceeded(address):
         return _link_problem(request, "too_many", status=429)
-    invitation = invitation_by_token(token) if len(token) <= MAX_TOKEN_LENGTH else None
+    link_failure_record(address)
     if invitation is None:
-        link_failure_record(address)
         return _link_problem(request, "unknown", status=404)
-    if invitation.submitted_at is None and invitation.is_expired():
-        link_failure_record(address)
-        return _link_problem(request, "expired", status=410, invitation=invitation)
-    return invitation
+    return _link_problem(request, "expired", status=410, invitation=invitation)
 
 
 @private_page

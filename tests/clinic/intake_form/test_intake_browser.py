@@ -63,7 +63,9 @@ def page(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
             executable_path=str(CHROMIUM),
             args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
         )
-        context = browser.new_context(viewport=PHONE)
+        # axe-core is injected as a script tag, which the pages' CSP refuses: bypassed here
+        # (tests/project/test_csp_browser.py checks the pages under the CSP).
+        context = browser.new_context(viewport=PHONE, bypass_csp=True)
         page = context.new_page()
         page.set_default_timeout(15_000)
         yield page
@@ -236,7 +238,7 @@ def test_a_patient_completes_the_form_on_a_phone(
 
     # leave, and come back later from the email link in a new browser session
     page.context.close()
-    page = page.context.browser.new_context(viewport=PHONE).new_page()
+    page = page.context.browser.new_context(viewport=PHONE, bypass_csp=True).new_page()
     checks.page = page
     page.goto(link)
     page.wait_for_url("**/immune/")

@@ -530,12 +530,13 @@ def test_wrong_links_are_rate_limited_per_client_address(
     for attempt in range(5):
         assert client.get(url(f"guess-{attempt}")).status_code == 404
 
-    # then: even a right link waits, from that address only
-    response = client.get(url(token, "welcome"))
+    # then: further wrong links wait, from that address only; a right link never waits
+    response = client.get(url("guess-again", "welcome"))
     assert response.status_code == 429
     assert "Please wait a few minutes" in response.content.decode()
+    assert client.get(url(token, "welcome")).status_code == 200
     elsewhere = Client(REMOTE_ADDR="192.0.2.7")
-    assert elsewhere.get(url(token, "welcome")).status_code == 200
+    assert elsewhere.get(url("guess-elsewhere", "welcome")).status_code == 404
 
 
 def test_a_token_is_stored_only_as_its_hash(token: str, invitation: Invitation) -> None:
