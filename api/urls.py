@@ -12,6 +12,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from api.authentication import ApiClientAuthentication, StaffSessionAuthentication
 from api.errors import error_body
 from api.permissions import ClinicPermission
+from audit import apis as audit_apis
 from clinic import apis as clinic_apis
 from reports import apis as report_apis
 from screening import apis as screening_apis
@@ -87,6 +88,12 @@ v1 = [
         "v1/webhooks/<int:pk>/deliveries/",
         webhook_apis.WebhookDeliveryListApi.as_view(),
         name="webhook-deliveries",
+    ),
+    path("v1/audit-events/", audit_apis.AuditEventListApi.as_view(), name="audit-event-list"),
+    path(
+        "v1/audit-events/export/",
+        audit_apis.AuditEventExportApi.as_view(),
+        name="audit-event-export",
     ),
 ]
 

@@ -27,6 +27,8 @@ class AuditEvent(models.Model):
         CREATE = "create", "Create"
         UPDATE = "update", "Update"
         DOWNLOAD = "download", "Download"
+        # An export of the audit trail itself (CSV), by a clinic admin.
+        EXPORT = "export", "Export"
         SIGN_IN = "sign_in", "Sign-in"
         SIGN_IN_FAILED = "sign_in_failed", "Failed sign-in"
         SIGN_OUT = "sign_out", "Sign-out"

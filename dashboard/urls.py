@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from dashboard import signin, views
+from dashboard import audit_views, signin, views
 
 app_name = "dashboard"
 
@@ -27,4 +27,6 @@ urlpatterns = [
     path("reports/<int:pk>/pdf/", views.report_download, name="report_pdf"),
     path("accounts/locked/", signin.locked_accounts, name="locked_accounts"),
     path("accounts/<int:pk>/unlock/", signin.account_unlock, name="account_unlock"),
+    path("audit/", audit_views.audit_events, name="audit_events"),
+    path("audit/export.csv", audit_views.audit_events_csv, name="audit_events_csv"),
 ]

@@ -214,6 +214,8 @@ OPERATIONS = [
         lambda w: f"/api/v1/webhooks/{w.webhook.pk}/deliveries/",
         ADMIN_READ_A_OBJECT,
     ),
+    Operation("audit events list", "get", lambda w: "/api/v1/audit-events/", ADMIN_LIST),
+    Operation("audit events export", "get", lambda w: "/api/v1/audit-events/export/", ADMIN_LIST),
     Operation(
         "FHIR Questionnaire",
         "get",
