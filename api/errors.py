@@ -7,7 +7,9 @@ Every error body is::
      "errors": [{"field": "external_id", "code": "unique", "message": "..."}]}
 
 `errors` names each offending field (dotted for nested ones); for an intake document it names
-the item id (`bloating.frequency`), the top-level field (`completed_on`) or `patient.birth_date`.
+the item id (`bloating.frequency`), the top-level field (`completed_on`) or `patient.birth_date`,
+at most 50 of them and then one (`too_many_problems`) counting those left out. A body nested too
+deeply, or holding a NUL or a lone surrogate, is refused by the parser (api/parsers.py) first.
 """
 
 from __future__ import annotations
@@ -170,7 +172,8 @@ class ErrorSerializer(serializers.Serializer):
 
 
 ERROR_DESCRIPTIONS = {
-    "400": "Invalid request: each problem in `errors`, naming its field or intake item.",
+    "400": "Invalid request: each problem in `errors`, naming its field or intake item "
+    "(for an intake, at most 50 and then one counting those left out).",
     "401": "No valid credentials (a bearer token of an API client, or a staff session).",
     "403": "Authenticated, but not allowed to do this (e.g. a read-only client writing).",
     "404": "Not found in the caller's clinic.",

@@ -9,7 +9,6 @@ from typing import Any
 from django.db.models import QuerySet
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import generics
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -17,6 +16,7 @@ from rest_framework.views import APIView
 from api.authentication import ApiClientAuthentication, StaffSessionAuthentication
 from api.idempotency import idempotent_response
 from api.pagination import ApiCursorPagination
+from api.parsers import StrictJSONParser
 from api.permissions import ClinicPermission, ClinicScopedMixin, Principal
 from api.renderers import ApiJSONRenderer
 from api.throttling import PrincipalRateThrottle
@@ -33,7 +33,7 @@ class PlainAPIView(APIView):
     authentication_classes = [ApiClientAuthentication, StaffSessionAuthentication]
     permission_classes = [ClinicPermission]
     throttle_classes = [PrincipalRateThrottle]
-    parser_classes = [JSONParser]
+    parser_classes = [StrictJSONParser]
     renderer_classes = [ApiJSONRenderer]
     # No OPTIONS self-description (405): the OpenAPI schema describes the API.
     metadata_class = None

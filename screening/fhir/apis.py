@@ -16,10 +16,10 @@ from drf_spectacular.utils import (
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 from pydantic import ValidationError as PydanticValidationError
 from rest_framework import exceptions, status
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from api.parsers import StrictJSONParser
 from api.permissions import clinic_scoped, request_principal
 from api.renderers import ApiJSONRenderer
 from api.views import (
@@ -51,8 +51,17 @@ class FhirJSONRenderer(ApiJSONRenderer):
     format = "fhir+json"
 
 
-class FhirJSONParser(JSONParser):
+class FhirJSONParser(StrictJSONParser):
+    """application/fhir+json; a refused field is named by its FHIR path (`item[0].linkId`)."""
+
     media_type = FHIR_JSON
+    fhir_paths = True
+
+
+class FhirPlainJSONParser(StrictJSONParser):
+    """application/json sent to the FHIR interface, named alike."""
+
+    fhir_paths = True
 
 
 FHIR_RESOURCE_SCHEMA: dict[str, Any] = {
@@ -134,7 +143,7 @@ class FhirView(PlainAPIView):
     """FHIR endpoints: application/fhir+json both ways, errors as OperationOutcome."""
 
     renderer_classes = [FhirJSONRenderer, ApiJSONRenderer]
-    parser_classes = [FhirJSONParser, JSONParser]
+    parser_classes = [FhirJSONParser, FhirPlainJSONParser]
     error_schema = OPERATION_OUTCOME_SCHEMA
     error_media_types = [FHIR_JSON, "application/json"]
 

@@ -12,6 +12,8 @@ from screening.instruments.definition import COMPLETED_YEAR, Item, ItemType
 from screening.validation.food_list import FOOD_LIST_EXPECTED, check_food_list
 from screening.validation.plan import Context, Plan, enablement
 from screening.validation.problems import (
+    MAX_PROBLEMS,
+    MAX_SUGGESTIONS,
     Finding,
     Problem,
     count_findings,
@@ -23,10 +25,18 @@ from screening.validation.problems import (
 
 
 def answer_problems(plan: Plan, answers: dict[str, Any], context: Context) -> list[Problem]:
+    # Unknown keys come first: past MAX_PROBLEMS of them, each is only counted (`capped`
+    # leaves it out), so it gets a plain message and no suggestion.
+    unknown = [key for key in answers if key not in plan.items]
     problems = [
-        Problem(str(key), "unknown_item", _unknown_item_message(plan, key))
-        for key in answers
-        if key not in plan.items
+        Problem(
+            str(key),
+            "unknown_item",
+            _unknown_item_message(plan, key, suggest=n < MAX_SUGGESTIONS)
+            if n < MAX_PROBLEMS
+            else "unknown item",
+        )
+        for n, key in enumerate(unknown)
     ]
     findings: dict[str, list[Finding]] = {}  # only the answers with something wrong
     for item_id, value in answers.items():
@@ -195,9 +205,11 @@ def _not_enabled_message(item: Item) -> str:
     )
 
 
-def _unknown_item_message(plan: Plan, key: Any) -> str:
+def _unknown_item_message(plan: Plan, key: Any, *, suggest: bool) -> str:
     message = (
         f"unknown item {quote(str(key))} in {plan.instrument.id} version {plan.instrument.version}"
     )
+    if not suggest:
+        return message
     close = difflib.get_close_matches(str(key), plan.items, n=1)
     return f"{message}; did you mean {quote(close[0])}?" if close else message

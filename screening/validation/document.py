@@ -9,7 +9,13 @@ from screening.instruments import get_instrument
 from screening.instruments.definition import Instrument
 from screening.validation.answers import answer_problems
 from screening.validation.plan import Context, plan_for
-from screening.validation.problems import IntakeInvalid, Problem, describe, unknown_field_message
+from screening.validation.problems import (
+    IntakeInvalid,
+    Problem,
+    capped,
+    describe,
+    unknown_field_message,
+)
 from screening.validation.top_level import (
     TOP_LEVEL_FIELDS,
     answers_of,
@@ -20,7 +26,8 @@ from screening.validation.top_level import (
 
 
 def validate_intake(document: Any, *, today: date) -> list[Problem]:
-    """Every problem of the document at once; an empty list when it is valid.
+    """Every problem of the document at once (at most MAX_PROBLEMS, then one counting those
+    left out); an empty list when it is valid.
 
     `today` is the latest acceptable date: `latest_possible_date(now)` for an intake
     submitted now.
@@ -42,7 +49,7 @@ def validate_intake(document: Any, *, today: date) -> list[Problem]:
         # Without a usable completed_on, no valid document can go past this year.
         context = Context(completed_year=(completed_on or today).year)
         problems.extend(answer_problems(plan_for(instrument), answers, context))
-    return problems
+    return capped(problems)
 
 
 def ensure_valid(document: Any, *, today: date) -> Instrument:

@@ -25,6 +25,25 @@ class Problem:
         return {"item": self.item, "code": self.code, "message": self.message}
 
 
+# A rejected document costs no more than an accepted one: at most this many problems are
+# reported (then one saying how many were left out), and close-match suggestions ("did you
+# mean ...?", a difflib comparison with every item id) are computed for this many unknown keys.
+MAX_PROBLEMS = 50
+MAX_SUGGESTIONS = 10
+
+
+def capped(problems: list[Problem]) -> list[Problem]:
+    """The first MAX_PROBLEMS problems, and a last one counting those left out."""
+    if len(problems) <= MAX_PROBLEMS:
+        return problems
+    left_out = len(problems) - MAX_PROBLEMS
+    message = (
+        f"{left_out} more problem{'s' if left_out != 1 else ''} left out; "
+        f"at most {MAX_PROBLEMS} are reported at once"
+    )
+    return [*problems[:MAX_PROBLEMS], Problem("document", "too_many_problems", message)]
+
+
 class IntakeInvalid(ValueError):
     def __init__(self, problems: list[Problem]) -> None:
         super().__init__("; ".join(f"{p.item}: {p.message}" for p in problems))

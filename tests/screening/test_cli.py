@@ -177,6 +177,7 @@ def test_validation_accepts_dates_up_to_the_date_in_the_earliest_time_zone(
     [
         ('{"instrument": "barrier-intake",', "not valid JSON"),
         ('{"version": NaN}', "NaN is not a JSON value"),
+        ("[" * 10_000 + "]" * 10_000, "nested too deeply"),
     ],
 )
 def test_malformed_json_exits_with_status_2(tmp_path: Path, content: str, expected: str) -> None:

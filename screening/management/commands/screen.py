@@ -64,6 +64,10 @@ class Command(BaseCommand):
                 f"{name}: not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})",
                 returncode=EXIT_INVALID,
             ) from None
+        except RecursionError:
+            raise CommandError(
+                f"{name}: not an intake document: nested too deeply", returncode=EXIT_INVALID
+            ) from None
         except ValueError as error:
             raise CommandError(
                 f"{name}: not valid JSON: {error}", returncode=EXIT_INVALID
