@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Model, QuerySet
+from django_otp import user_has_device
 from rest_framework import exceptions
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.relations import PrimaryKeyRelatedField
@@ -90,6 +91,8 @@ class ClinicPermission(BasePermission):
         principal = principal_of(request)
         if principal is None:
             return False
+        if principal.user is not None and second_factor_missing(principal.user):
+            return False
         if request.method in SAFE_METHODS:
             return principal.is_clinic_admin or not getattr(
                 view, "read_requires_clinic_admin", False
@@ -105,6 +108,16 @@ class ClinicPermission(BasePermission):
         if principal is None or clinic_id != principal.clinic_id:
             raise exceptions.NotFound()
         return True
+
+
+def second_factor_missing(user: User) -> bool:
+    """A staff session not confirmed with the second factor the user has, or the clinic
+    requires (dashboard/second_factor.py). Bearer tokens of API clients are not sessions."""
+    is_verified = getattr(user, "is_verified", None)
+    if is_verified is not None and is_verified():
+        return False
+    clinic = user.clinic
+    return bool(clinic and clinic.require_second_factor) or user_has_device(user, confirmed=True)
 
 
 def clinic_scoped(

@@ -151,7 +151,7 @@ class ClinicScopedAdmin(AdminAuditMixin):
 
 @admin.register(Clinic)
 class ClinicAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "created_at"]
+    list_display = ["name", "slug", "require_second_factor", "created_at"]
     prepopulated_fields = {"slug": ["name"]}
     filter_horizontal = ["alarm_contacts"]
 
