@@ -48,6 +48,11 @@ def fhir_not_found(request: HttpRequest, unmatched: str = "") -> HttpResponse:
 v1 = [
     path("v1/patients/", clinic_apis.PatientListApi.as_view(), name="patient-list"),
     path("v1/patients/<int:pk>/", clinic_apis.PatientDetailApi.as_view(), name="patient-detail"),
+    path(
+        "v1/patients/<int:pk>/export/",
+        report_apis.PatientExportApi.as_view(),
+        name="patient-export",
+    ),
     path("v1/invitations/", clinic_apis.InvitationCreateApi.as_view(), name="invitation-create"),
     path("v1/intakes/", screening_apis.IntakeListApi.as_view(), name="intake-list"),
     path("v1/intakes/<int:pk>/", screening_apis.IntakeDetailApi.as_view(), name="intake-detail"),

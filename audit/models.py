@@ -27,7 +27,7 @@ class AuditEvent(models.Model):
         CREATE = "create", "Create"
         UPDATE = "update", "Update"
         DOWNLOAD = "download", "Download"
-        # An export of the audit trail itself (CSV), by a clinic admin.
+        # An export: of the audit trail (CSV), or of everything held about a patient (zip).
         EXPORT = "export", "Export"
         SIGN_IN = "sign_in", "Sign-in"
         SIGN_IN_FAILED = "sign_in_failed", "Failed sign-in"

@@ -41,6 +41,17 @@ class Clinic(models.Model):
         help_text="Who is emailed when a screening with alarm features arrives (a link only, "
         "no health data). Empty: every active practitioner and clinic admin with an email.",
     )
+    require_second_factor = models.BooleanField(
+        default=False,
+        help_text="Staff must sign in with an authenticator app code (or a recovery code) "
+        "after their password; those without one set it up at their next sign-in.",
+    )
+    retention_days = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="How many days a patient's records are kept after their last intake. Empty: "
+        "kept until the practice removes them.",
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:

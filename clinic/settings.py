@@ -54,6 +54,10 @@ INSTALLED_APPS = [
     "pgtrigger",
     "csp",
     "axes",
+    # The second factor of staff sign-ins (dashboard/second_factor.py).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     # Lowest layer first: tenants, the audit trail, the screening domain, its side effects,
     # the API plumbing and the dashboard (docs/architecture.md).
     "clinic",
@@ -78,6 +82,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "audit.middleware.AuditOriginMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -86,6 +91,8 @@ MIDDLEWARE = [
     "dashboard.sessions.SessionTimeoutMiddleware",
     "dashboard.signin.LockoutStoreGuardMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Staff with a second factor (or of a clinic requiring one) verify it before any page.
+    "dashboard.second_factor.SecondFactorMiddleware",
 ]
 
 ROOT_URLCONF = "clinic.urls"
@@ -297,6 +304,13 @@ CELERY_BEAT_SCHEDULE["webhooks-sweep"] = {
 CELERY_BEAT_SCHEDULE["idempotency-keys-purge"] = {
     "task": "clinic.tasks.idempotency_keys_purge_task",
     "schedule": 3600.0,
+    "options": {"expires": 3600.0},
+}
+# Retention (clinic.retention): reports the patients past their clinic's retention period
+# (counts in the log; nothing is erased yet) and empties the drafts of expired invitations.
+CELERY_BEAT_SCHEDULE["retention-sweep"] = {
+    "task": "clinic.tasks.retention_sweep_task",
+    "schedule": 86400.0,
     "options": {"expires": 3600.0},
 }
 

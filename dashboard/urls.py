@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from dashboard import audit_views, signin, views
+from dashboard import audit_views, second_factor, signin, views
 
 app_name = "dashboard"
 
@@ -14,6 +14,7 @@ urlpatterns = [
     path("patients/new/", views.patient_add, name="patient_add"),
     path("patients/<int:pk>/", views.patient_detail, name="patient"),
     path("patients/<int:pk>/invite/", views.patient_invite, name="patient_invite"),
+    path("patients/<int:pk>/export/", views.patient_export, name="patient_export"),
     path("screenings/<int:pk>/", views.screening_detail, name="screening"),
     path("screenings/<int:pk>/review/", views.screening_review_view, name="screening_review"),
     path("screenings/<int:pk>/alarm/", views.screening_alarm_ack_view, name="screening_alarm_ack"),
@@ -27,6 +28,16 @@ urlpatterns = [
     path("reports/<int:pk>/pdf/", views.report_download, name="report_pdf"),
     path("accounts/locked/", signin.locked_accounts, name="locked_accounts"),
     path("accounts/<int:pk>/unlock/", signin.account_unlock, name="account_unlock"),
+    path(
+        "accounts/second-factor/",
+        second_factor.second_factor_enrol,
+        name="second_factor_enrol",
+    ),
+    path(
+        "accounts/second-factor/verify/",
+        second_factor.second_factor_verify,
+        name="second_factor_verify",
+    ),
     path("audit/", audit_views.audit_events, name="audit_events"),
     path("audit/export.csv", audit_views.audit_events_csv, name="audit_events_csv"),
 ]

@@ -38,6 +38,7 @@ from clinic.selectors import of_clinic
 from clinic.services import invitation_create, patient_create
 from dashboard.forms import AlarmAcknowledgementForm, EnteredInErrorForm, PatientForm, ReviewForm
 from reports.models import Report
+from reports.patient_export import patient_archive_response, patient_export_archive
 from reports.selectors import report_is_ready, report_pdf_response, screening_summary_context
 from reports.services import report_regenerate
 from screening.models import Screening
@@ -169,6 +170,18 @@ def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "invitations": invitations,
         },
     )
+
+
+@staff_page
+@require_POST
+def patient_export(request: HttpRequest, pk: int) -> HttpResponse:
+    """Everything held about the patient, as a zip (the right of access); audited."""
+    patient = get_object_or_404(
+        clinic_rows(request, Patient.objects.select_related("clinic")), pk=pk
+    )
+    archive = patient_export_archive(patient=patient)
+    audit(request, AuditEvent.Action.EXPORT, patient, "patient")
+    return patient_archive_response(archive)
 
 
 @staff_page

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.db.models import QuerySet
-from django.http import FileResponse
+from django.http import FileResponse, HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
@@ -17,13 +17,16 @@ from rest_framework.response import Response
 from api.renderers import ApiJSONRenderer
 from api.views import ClinicAPIView, IdempotentCreateMixin
 from audit.models import AuditEvent
+from clinic.models import Patient
 from reports.models import Report
+from reports.patient_export import patient_archive_response, patient_export_archive
 from reports.selectors import report_is_ready, report_pdf_response
 from reports.serializers import ReportSerializer
 from reports.services import report_regenerate
 from screening.models import Screening
 
 PDF = "application/pdf"
+ZIP = "application/zip"
 
 
 class ReportNotReady(exceptions.APIException):
@@ -47,6 +50,13 @@ class PdfRenderer(BaseRenderer):
         renderer_context: Mapping[str, Any] | None = None,
     ) -> bytes:
         return data if isinstance(data, bytes) else b""
+
+
+class ZipRenderer(PdfRenderer):
+    """Lets `Accept: application/zip` through content negotiation; the view sends the file."""
+
+    media_type = ZIP
+    format = "zip"
 
 
 class ScreeningReportView(ClinicAPIView):
@@ -120,3 +130,29 @@ class ReportRegenerateApi(IdempotentCreateMixin, ScreeningReportView):
         self.audit(AuditEvent.Action.UPDATE, [report.pk], detail="regenerate")
         body = ReportSerializer(report, context={"request": request}).data
         return Response(body, status=status.HTTP_202_ACCEPTED)
+
+
+@extend_schema(
+    summary="Export everything held about a patient (a zip archive)",
+    description="patient.json (the patient, intakes, screenings, reviews, notes), each intake "
+    "and result document, a FHIR R4 Bundle and the ready report PDFs. Audited as an export.",
+    responses={(200, ZIP): OpenApiResponse(OpenApiTypes.BINARY, description="The archive.")},
+    tags=["patients"],
+)
+class PatientExportApi(ClinicAPIView):
+    audit_object_type = "patient"
+    renderer_classes = [ApiJSONRenderer, ZipRenderer]
+
+    def base_queryset(self) -> QuerySet[Patient]:
+        return Patient.objects.select_related("clinic")
+
+    def get(self, request: Request, pk: int) -> HttpResponse:
+        patient = self.get_object()
+        archive = patient_export_archive(patient=patient)
+        self.audit(AuditEvent.Action.EXPORT, [patient.pk], detail=archive.summary)
+        return patient_archive_response(archive)
+
+    def handle_exception(self, exc: Exception) -> Response:
+        self.request.accepted_renderer = ApiJSONRenderer()
+        self.request.accepted_media_type = ApiJSONRenderer.media_type
+        return super().handle_exception(exc)

@@ -108,6 +108,12 @@ OPERATIONS = [
         "patient read", "get", lambda w: f"/api/v1/patients/{w.patient.pk}/", READ_OWN_OBJECT
     ),
     Operation(
+        "patient export",
+        "get",
+        lambda w: f"/api/v1/patients/{w.patient.pk}/export/",
+        READ_OWN_OBJECT,
+    ),
+    Operation(
         "patient update",
         "patch",
         lambda w: f"/api/v1/patients/{w.patient.pk}/",
