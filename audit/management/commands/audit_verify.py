@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import closing
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -38,7 +39,10 @@ class Command(BaseCommand):
                 .values("id", "previous_hash", "hash", *CHAINED_FIELDS)
                 .iterator(chunk_size=5000)
             )
-            broken, count = first_broken_link(rows)
+            # Closed at once when a broken link stops the walk: on PostgreSQL the rows come
+            # from a server-side cursor, which must not outlive its transaction.
+            with closing(rows):
+                broken, count = first_broken_link(rows)
             checked += count
             if broken is not None:
                 raise CommandError(
