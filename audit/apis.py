@@ -66,7 +66,7 @@ class AuditEventListApi(AuditEventView, generics.ListAPIView):
         self.audit(
             AuditEvent.Action.LIST,
             (event.pk for event in page),
-            detail=filters_in_words(request.query_params),
+            detail=filters_in_words(request.query_params, clinic_id=self.principal.clinic_id),
         )
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
@@ -107,7 +107,7 @@ class AuditEventExportApi(AuditEventView, generics.GenericAPIView):
             clinic_id=self.principal.clinic_id,
             user=self.principal.user,
             api_client=self.principal.client,
-            detail=filters_in_words(request.query_params),
+            detail=filters_in_words(request.query_params, clinic_id=self.principal.clinic_id),
         )
 
     def handle_exception(self, exc: Exception) -> Response:

@@ -79,8 +79,20 @@ def clinic_patient(clinic_id: int | None, value: str) -> Patient | None:
     return patient
 
 
-def filters_in_words(data: Any) -> str:
-    """The filters asked for, as `name=value` pairs (recorded in the audit event of a read)."""
-    return " ".join(
-        f"{name}={data[name]}" for name in AuditEventFilter.base_filters if data.get(name)
-    )
+def filters_in_words(data: Any, *, clinic_id: int | None) -> str:
+    """The filters asked for, as `name=value` pairs (recorded in the audit event of a read).
+
+    The patient is named by its id (`patient=id 42`, or `patient=none` when nothing matched),
+    never by what was typed: an external id, or a name typed there by mistake, would stay in
+    the trail after the patient's erasure.
+    """
+    words = []
+    for name in AuditEventFilter.base_filters:
+        value = data.get(name)
+        if not value:
+            continue
+        if name == "patient":
+            patient = clinic_patient(clinic_id, str(value))
+            value = f"id {patient.pk}" if patient is not None else "none"
+        words.append(f"{name}={value}")
+    return " ".join(words)

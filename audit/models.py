@@ -29,6 +29,9 @@ class AuditEvent(models.Model):
         DOWNLOAD = "download", "Download"
         # An export: of the audit trail (CSV), or of everything held about a patient (zip).
         EXPORT = "export", "Export"
+        # A patient's erasure (on request, or at the end of the clinic's retention period):
+        # the event names the patient's id and counts, the patient's earlier events stay.
+        ERASE = "erase", "Erase"
         SIGN_IN = "sign_in", "Sign-in"
         SIGN_IN_FAILED = "sign_in_failed", "Failed sign-in"
         SIGN_OUT = "sign_out", "Sign-out"

@@ -6,17 +6,24 @@ from typing import Any
 
 import django_filters
 from django.db.models import Q, QuerySet
-from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import generics, status
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import exceptions, generics, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
+from api.errors import ErrorSerializer
 from api.views import ClinicAPIView, IdempotentCreateMixin
 from audit.models import AuditEvent
 from clinic.models import Invitation, Patient
 from clinic.serializers import InvitationCreateSerializer, InvitationSerializer, PatientSerializer
 from clinic.services import invitation_create, patient_create, patient_update
+from screening.erasure import REQUESTED_REASONS, ErasureReason, ErasureRefused, patient_erase
 
 
 class PatientFilter(django_filters.FilterSet):
@@ -69,8 +76,38 @@ class PatientListApi(IdempotentCreateMixin, ClinicAPIView, generics.ListCreateAP
     get=extend_schema(summary="Read a patient", tags=["patients"]),
     put=extend_schema(summary="Replace a patient's details", tags=["patients"]),
     patch=extend_schema(summary="Change some of a patient's details", tags=["patients"]),
+    delete=extend_schema(
+        summary="Erase a patient",
+        description=(
+            "Erases the patient and everything held about them: details, invitations, "
+            "intakes, screenings, notes, reports and their PDFs, alarm notices, webhook "
+            "deliveries and stored responses about them. The audit trail keeps its events "
+            "(ids only) and records the erasure. Refused with 409 while the clinic's "
+            "retention period holds the records (`detail` names the day it ends). For "
+            "read-write API clients and clinic admins."
+        ),
+        parameters=[
+            OpenApiParameter(
+                "reason",
+                str,
+                OpenApiParameter.QUERY,
+                enum=[value for value, _ in REQUESTED_REASONS],
+                description="Why (default `patient_request`): "
+                + "; ".join(f"`{value}`: {label}" for value, label in REQUESTED_REASONS),
+            )
+        ],
+        responses={
+            204: OpenApiResponse(description="Erased."),
+            409: OpenApiResponse(
+                ErrorSerializer,
+                description="The clinic's retention period still holds the patient's "
+                "records (code `erasure_held`); nothing was erased.",
+            ),
+        },
+        tags=["patients"],
+    ),
 )
-class PatientDetailApi(ClinicAPIView, generics.RetrieveUpdateAPIView):
+class PatientDetailApi(ClinicAPIView, generics.RetrieveUpdateDestroyAPIView):
     serializer_class = PatientSerializer
     audit_object_type = "patient"
 
@@ -86,6 +123,33 @@ class PatientDetailApi(ClinicAPIView, generics.RetrieveUpdateAPIView):
         assert isinstance(serializer.instance, Patient)
         patient_update(patient=serializer.instance, **serializer.validated_data)
         self.audit(AuditEvent.Action.UPDATE, [serializer.instance.pk])
+
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        patient = self.get_object()
+        principal = self.principal
+        if not principal.is_clinic_admin:
+            raise exceptions.PermissionDenied(
+                "Only a clinic admin or a read-write API client can erase a patient."
+            )
+        reason = request.query_params.get("reason", ErasureReason.PATIENT_REQUEST)
+        if reason not in dict(REQUESTED_REASONS):
+            raise exceptions.ValidationError(
+                {"reason": [f"Must be one of: {', '.join(dict(REQUESTED_REASONS))}."]}
+            )
+        try:
+            # Audited by the service, with the erasure.
+            patient_erase(
+                patient=patient, reason=reason, by_user=principal.user, by_client=principal.client
+            )
+        except ErasureRefused as refused:
+            raise ErasureHeld(refused.reason) from None
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ErasureHeld(exceptions.APIException):
+    status_code = 409
+    default_detail = "The clinic's retention period still holds the patient's records."
+    default_code = "erasure_held"
 
 
 # Invitations

@@ -1,16 +1,16 @@
-"""Retention: which patients are past their clinic's retention period, and the purge of the
-drafts of expired invitations.
+"""Retention: how long a clinic keeps a patient's records, which patients are past it, and the
+purge of the drafts of expired invitations.
 
 A clinic keeps a patient's records `Clinic.retention_days` days after the patient's last
-intake (received); empty keeps them. Erasure is not built yet and stored intakes and screenings
-are protected by triggers, so the sweep only REPORTS the patients that are due (counts and ids,
-never names). The drafts of invitations that expired without being submitted are not part of
-the record: the sweep empties them.
+intake (received); empty keeps them until the practice erases them. While the period runs, the
+records are held: an erasure on request is refused (`retention_held_until`). Once it has run,
+the daily sweep erases them (`screening.erasure.retention_sweep`: erasure reaches up into the
+screening domain, so the sweep lives there). The drafts of invitations that expired without
+being submitted are not part of the record: the sweep empties them.
 """
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -18,8 +18,6 @@ from django.db.models import Max
 from django.utils import timezone
 
 from clinic.models import Clinic, Invitation, Patient
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -29,16 +27,6 @@ class ClinicRetentionDue:
     clinic_id: int
     retention_days: int
     patient_ids: list[int]
-
-
-@dataclass(frozen=True)
-class RetentionSweep:
-    due: list[ClinicRetentionDue]
-    drafts_purged: int
-
-    @property
-    def patients_due(self) -> int:
-        return sum(len(clinic.patient_ids) for clinic in self.due)
 
 
 def patients_past_retention(*, now: datetime | None = None) -> list[ClinicRetentionDue]:
@@ -70,26 +58,20 @@ def expired_drafts_purge(*, now: datetime | None = None) -> int:
     )
 
 
-def retention_sweep(*, now: datetime | None = None) -> RetentionSweep:
-    """The periodic task's work: report what is due, purge expired drafts; log counts only."""
-    now = now or timezone.now()
-    sweep = RetentionSweep(
-        due=patients_past_retention(now=now), drafts_purged=expired_drafts_purge(now=now)
+def retention_held_until(*, patient: Patient) -> datetime | None:
+    """Until when the clinic's retention period holds the patient's records: the last intake's
+    arrival plus `retention_days`. None when nothing holds them (no period, or no intake).
+
+    The same moment `patients_past_retention` counts from: held before it, due from it on.
+    """
+    retention_days = Clinic.objects.values_list("retention_days", flat=True).get(
+        pk=patient.clinic_id
     )
-    for clinic in sweep.due:
-        if clinic.patient_ids:
-            logger.warning(
-                "retention: clinic %s has %d patients past its %d days (not erased: erasure "
-                "is not available yet)",
-                clinic.clinic_id,
-                len(clinic.patient_ids),
-                clinic.retention_days,
-            )
-    logger.info(
-        "retention sweep: %d clinics with a retention period, %d patients past it, %d drafts "
-        "of expired invitations purged",
-        len(sweep.due),
-        sweep.patients_due,
-        sweep.drafts_purged,
-    )
-    return sweep
+    if retention_days is None:
+        return None
+    last_intake_at = Patient.objects.filter(pk=patient.pk).aggregate(
+        last=Max("intakes__received_at")
+    )["last"]
+    if last_intake_at is None:
+        return None
+    return last_intake_at + timedelta(days=retention_days)

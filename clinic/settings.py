@@ -216,6 +216,9 @@ SESSION_ABSOLUTE_TIMEOUT: int = env.int("SESSION_ABSOLUTE_TIMEOUT", default=8 * 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
+# Flash messages can name a patient (the admin's "... was changed"): kept in the session on
+# the server, never in a cookie the browser can read.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
 # Redis is the Celery broker. Timeouts keep a paused Redis from blocking a request.
 REDIS_URL: str = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
@@ -306,8 +309,8 @@ CELERY_BEAT_SCHEDULE["idempotency-keys-purge"] = {
     "schedule": 3600.0,
     "options": {"expires": 3600.0},
 }
-# Retention (clinic.retention): reports the patients past their clinic's retention period
-# (counts in the log; nothing is erased yet) and empties the drafts of expired invitations.
+# Retention (clinic.retention, screening.erasure): erases the patients past their clinic's
+# retention period (audited; counts in the log) and empties the drafts of expired invitations.
 CELERY_BEAT_SCHEDULE["retention-sweep"] = {
     "task": "clinic.tasks.retention_sweep_task",
     "schedule": 86400.0,

@@ -58,7 +58,7 @@ def audit_events(request: HttpRequest) -> HttpResponse:
         action=AuditEvent.Action.LIST,
         object_type="audit_event",
         object_ids=[event.pk for event in page],
-        detail=filters_in_words(request.GET),
+        detail=filters_in_words(request.GET, clinic_id=user.clinic_id),
     )
     return render(request, "dashboard/audit_events.html", {"filter": filterset, "page": page})
 
@@ -77,5 +77,5 @@ def audit_events_csv(request: HttpRequest) -> HttpResponseBase:
         events=filterset.qs,
         clinic_id=user.clinic_id,
         user=user,
-        detail=filters_in_words(request.GET),
+        detail=filters_in_words(request.GET, clinic_id=user.clinic_id),
     )

@@ -192,6 +192,11 @@ def report_finish(
             last_error="",
             finished_at=timezone.now(),
         )
+        if not finished and not Report.objects.filter(pk=report.pk).exists():
+            # Erased while it rendered (its patient's erasure): the PDF must not outlive it.
+            reports_storage().delete(name)
+            logger.info("report %s erased while rendering; its file was removed", report.pk)
+            return report
         report.refresh_from_db()
         if finished:
             audit_record(

@@ -13,7 +13,7 @@ from clinic.models import Clinic, Patient
 # through its own service: the entered-in-error mark (intake_mark_entered_in_error), the
 # practitioner's review (screening_review) and the acknowledgement of alarm features
 # (screening_acknowledge_alarm). On PostgreSQL a trigger refuses an UPDATE of any other column
-# and every DELETE, whatever path the statement comes from.
+# and every DELETE (but a patient's erasure), whatever path the statement comes from.
 INTAKE_MUTABLE_FIELDS = ["entered_in_error_at", "entered_in_error_by", "entered_in_error_reason"]
 SCREENING_MUTABLE_FIELDS = [
     "reviewed_at",
@@ -28,11 +28,26 @@ SCREENING_MUTABLE_FIELDS = [
 ]
 
 
+# The one deliberate exception to "never deleted": a patient's erasure (screening.erasure) sets
+# this transaction-local setting, in the transaction that deletes the patient's records.
+ERASURE_SETTING = "clinic.erasure"
+
+
 def results_immutable(*, mutable: list[str]) -> list[pgtrigger.Trigger]:
-    """The triggers that keep a stored record as it was stored (PostgreSQL only)."""
+    """The triggers that keep a stored record as it was stored (PostgreSQL only).
+
+    Every UPDATE of a stored column is refused. Every DELETE is refused too, except inside the
+    transaction of a patient's erasure (`screening.erasure.erasure_deletes_allowed`).
+    """
     return [
         pgtrigger.ReadOnly(name="stored_columns_read_only", exclude=mutable),
-        pgtrigger.Protect(name="stored_rows_not_deleted", operation=pgtrigger.Delete),
+        pgtrigger.Protect(
+            name="stored_rows_not_deleted",
+            operation=pgtrigger.Delete,
+            condition=pgtrigger.Condition(
+                f"current_setting('{ERASURE_SETTING}', true) IS DISTINCT FROM 'on'"
+            ),
+        ),
     ]
 
 

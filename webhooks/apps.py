@@ -11,5 +11,5 @@ class WebhooksConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported once the models are loaded, as Django connects receivers: webhook events
-        # react to the screening domain.
-        from webhooks import services  # noqa: F401
+        # react to the screening domain, and deliveries to a patient's erasure.
+        from webhooks import receivers, services  # noqa: F401

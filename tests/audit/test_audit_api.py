@@ -82,7 +82,7 @@ def test_a_wrong_filter_is_refused_naming_the_field(trail: Trail, clinic_b: Clin
     errors = client.get(LIST, {"api_client": foreign_client.pk}).json()["errors"]
     assert [error["field"] for error in errors] == ["api_client"]
     assert client.get(LIST, {"date_from": "soon"}).status_code == 400
-    assert client.get(LIST, {"action": "erase"}).status_code == 400
+    assert client.get(LIST, {"action": "purge"}).status_code == 400
 
 
 def test_the_export_holds_the_filtered_rows_neutralised_and_is_audited(trail: Trail) -> None:

@@ -1,5 +1,6 @@
-"""Retention: the patients past their clinic's retention period are reported (nothing erased),
-and the drafts of expired invitations, and only those, are emptied."""
+"""Retention: the patients past their clinic's retention period, and only those, are erased by
+the daily sweep (audited, counts in the log), and the drafts of expired invitations, and only
+those, are emptied."""
 
 from __future__ import annotations
 
@@ -8,13 +9,17 @@ from datetime import UTC, datetime
 
 import pytest
 import time_machine
+from django.conf import settings
+from django.utils import timezone
 
+from audit.models import AuditEvent
 from clinic.models import Clinic, Invitation, Patient
-from clinic.retention import expired_drafts_purge, patients_past_retention, retention_sweep
+from clinic.retention import expired_drafts_purge, patients_past_retention
 from clinic.services import invitation_create
-from clinic.tasks import retention_sweep_task
+from screening.erasure import clinic_retention_erase, retention_sweep
 from screening.models import Intake
 from screening.samples import sample_document
+from screening.tasks import retention_sweep_task
 from tests.factories import PatientFactory, screening_for
 
 pytestmark = pytest.mark.django_db
@@ -66,22 +71,67 @@ def test_a_patient_is_not_due_one_second_before_the_period_ends(clinic_a: Clinic
         assert patients_past_retention()[0].patient_ids == [patient.pk]
 
 
-def test_the_sweep_reports_but_erases_nothing(
-    clinic_a: Clinic, caplog: pytest.LogCaptureFixture
+def test_the_sweep_erases_exactly_the_due_patients_and_logs_counts_only(
+    clinic_a: Clinic, clinic_b: Clinic, caplog: pytest.LogCaptureFixture
 ) -> None:
-    clinic_a.retention_days = 1
+    # given: A keeps 30 days, B keeps everything
+    clinic_a.retention_days = 30
     clinic_a.save()
-    patient = PatientFactory(clinic=clinic_a, family_name="Syntheticname")
-    intake_at(patient, "2026-01-01T09:00:00Z")
+    due_today = PatientFactory(clinic=clinic_a, family_name="Syntheticname")
+    intake_at(due_today, "2026-01-02T09:00:00Z")
+    due_a_day_ago = PatientFactory(clinic=clinic_a)
+    intake_at(due_a_day_ago, "2026-01-01T09:00:00Z")
+    due_tomorrow = PatientFactory(clinic=clinic_a)
+    intake_at(due_tomorrow, "2026-01-03T09:00:00Z")
+    never_screened = PatientFactory(clinic=clinic_a)
+    kept_by_b = PatientFactory(clinic=clinic_b)
+    intake_at(kept_by_b, "2025-01-01T09:00:00Z")
 
-    with time_machine.travel("2026-03-01T09:00:00Z", tick=False), caplog.at_level(logging.INFO):
+    # when
+    with time_machine.travel("2026-02-01T09:00:00Z", tick=False), caplog.at_level(logging.INFO):
         sweep = retention_sweep()
 
-    assert sweep.patients_due == 1
-    assert Patient.objects.filter(pk=patient.pk).exists()
-    assert Intake.objects.filter(patient=patient).count() == 1
-    assert "1 patients past it" in caplog.text
-    assert "Syntheticname" not in caplog.text and patient.external_id not in caplog.text
+    # then: exactly the two due are erased, each audited as the system's erasure
+    erased = sorted([due_today.pk, due_a_day_ago.pk])
+    assert [(c.clinic_id, c.retention_days, c.erased_ids) for c in sweep.clinics] == [
+        (clinic_a.pk, 30, erased)
+    ]
+    assert sweep.patients_erased == 2
+    assert set(Patient.objects.values_list("pk", flat=True)) == {
+        due_tomorrow.pk,
+        never_screened.pk,
+        kept_by_b.pk,
+    }
+    assert not Intake.objects.filter(patient_id__in=erased).exists()
+    events = AuditEvent.objects.filter(action=AuditEvent.Action.ERASE).order_by("object_id")
+    assert [(e.object_id, e.user_id) for e in events] == [(str(pk), None) for pk in erased]
+    assert "2 patients erased past it" in caplog.text
+    assert "Syntheticname" not in caplog.text and due_today.external_id not in caplog.text
+
+
+def test_a_due_patient_whose_intake_arrives_before_their_turn_is_not_erased(
+    clinic_a: Clinic,
+) -> None:
+    # given: due when the sweep read the list; a new intake arrives before their turn
+    clinic_a.retention_days = 30
+    clinic_a.save()
+    patient = PatientFactory(clinic=clinic_a)
+    intake_at(patient, "2026-01-01T09:00:00Z")
+    with time_machine.travel("2026-02-01T09:00:00Z", tick=False):
+        (due,) = patients_past_retention()
+        screening_for(patient, sample_document(completed_on="2026-02-01"))
+
+        # when
+        outcome = clinic_retention_erase(clinic_a.pk, 30, due.patient_ids, timezone.now())
+
+    # then: held again by the new intake, and left for the next sweep
+    assert (outcome.erased_ids, outcome.not_erased_ids) == ([], [patient.pk])
+    assert Intake.objects.filter(patient=patient).count() == 2
+
+
+def test_the_task_keeps_the_name_the_beat_schedule_publishes() -> None:
+    assert retention_sweep_task.name == "clinic.tasks.retention_sweep_task"
+    assert settings.CELERY_BEAT_SCHEDULE["retention-sweep"]["task"] == retention_sweep_task.name
 
 
 def draft_invitation(patient: Patient, *, ttl_days: int) -> Invitation:
