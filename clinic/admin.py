@@ -3,23 +3,28 @@
 The admin grants nothing beyond the roles. Only a superuser changes privileges (superuser,
 staff, groups, permissions); a clinic admin manages the users of their own clinic within the
 two roles; a practitioner changes no user, whatever Django permissions they were given. Every
-read and change of patient data made here is audited (`AdminAuditMixin`).
+read and change of patient data made here is audited (`AdminAuditMixin`); the audit trail is the
+admin's only log (`clinic.admin_log`).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group, Permission
+from django.db import transaction
 from django.db.models import Model, Q, QuerySet
 from django.forms import ModelForm, ModelMultipleChoiceField
 from django.http import HttpRequest, HttpResponse
 
 from audit.models import AuditEvent
 from audit.services import audit_record
+from clinic.admin_log import WithoutAdminLog, audit_trail_link
 from clinic.models import ApiClient, Clinic, Invitation, Patient, User
+from clinic.second_factor import OBJECT_TYPE as SECOND_FACTOR
+from clinic.second_factor import second_factor_reset
 from clinic.selectors import of_clinic
 
 
@@ -30,7 +35,7 @@ def staff_user(request: HttpRequest) -> User:
     return user
 
 
-class AdminAuditMixin(admin.ModelAdmin):
+class AdminAuditMixin(WithoutAdminLog):
     """Audit the admin's reads and changes of patient data, like the dashboard's and the API's.
 
     A change or history page records READ of its object; a changelist page records LIST naming
@@ -41,6 +46,9 @@ class AdminAuditMixin(admin.ModelAdmin):
 
     Patient data is never deleted through the admin: there is no audit action for a deletion,
     and stored records are kept (intakes and screenings are protected by the database too).
+
+    Every admin of the project derives from this class, so none writes Django's `LogEntry`: the
+    history page of an audited model links to the object's events in the audit trail instead.
     """
 
     audit_object_type = ""
@@ -77,6 +85,8 @@ class AdminAuditMixin(admin.ModelAdmin):
         shown = (getattr(response, "context_data", None) or {}).get("object")
         if self.audit_object_type and shown is not None:
             self.audit_object(request, AuditEvent.Action.READ, shown, "admin history")
+            if request.user.has_perm("audit.view_auditevent"):
+                self.message_user(request, audit_trail_link(self.audit_object_type, shown.pk))
         return response
 
     def save_model(
@@ -94,8 +104,18 @@ class AdminAuditMixin(admin.ModelAdmin):
             return False
         return super().has_delete_permission(request, obj)
 
-    def clinic_id_of(self, obj: Model) -> int:
-        return int(getattr(obj, f"{self.clinic_field}_id"))
+    def clinic_id_of(self, obj: Model) -> int | None:
+        # None: an audit event of no clinic (a sign-in with an unknown username).
+        clinic_id = getattr(obj, f"{self.clinic_field}_id")
+        return None if clinic_id is None else int(clinic_id)
+
+    def get_search_fields(self, request: HttpRequest) -> Any:
+        # The autocomplete view (`admin:autocomplete`) would list rows (and their names) beside
+        # the audited changelist; no form here uses it, so audited models answer it 404.
+        match = request.resolver_match
+        if self.audit_object_type and match is not None and match.url_name == "autocomplete":
+            return ()
+        return super().get_search_fields(request)
 
     def audit_object(self, request: HttpRequest, action: str, obj: Model, detail: str) -> None:
         audit_record(
@@ -108,7 +128,7 @@ class AdminAuditMixin(admin.ModelAdmin):
         )
 
     def audit_list(self, request: HttpRequest, shown: list[Model]) -> None:
-        ids_by_clinic: dict[int, list[int]] = {}
+        ids_by_clinic: dict[int | None, list[int]] = {}
         for obj in shown:
             ids_by_clinic.setdefault(self.clinic_id_of(obj), []).append(obj.pk)
         for clinic_id, ids in ids_by_clinic.items():
@@ -150,7 +170,7 @@ class ClinicScopedAdmin(AdminAuditMixin):
 
 
 @admin.register(Clinic)
-class ClinicAdmin(admin.ModelAdmin):
+class ClinicAdmin(AdminAuditMixin):
     list_display = ["name", "slug", "require_second_factor", "created_at"]
     prepopulated_fields = {"slug": ["name"]}
     filter_horizontal = ["alarm_contacts"]
@@ -201,6 +221,7 @@ class ClinicUserAdmin(ClinicScopedAdmin, UserAdmin):
 
     list_display = ["username", "email", "clinic", "role", "is_active"]
     list_filter = ["role", "is_active"]
+    actions = ["second_factor_reset"]
     fieldsets = (*UserAdmin.fieldsets, ("Clinic", {"fields": ["clinic", "role"]}))  # type: ignore[misc]
     clinic_fieldsets = (
         (None, {"fields": ["username", "password"]}),
@@ -280,12 +301,38 @@ class ClinicUserAdmin(ClinicScopedAdmin, UserAdmin):
         if request.user.is_superuser:
             super().save_related(request, form, formsets, change)
 
+    @admin.action(description="Reset second factor", permissions=["change"])
+    def second_factor_reset(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        """Remove the app and recovery codes of users who lost their phone, audited. Only users
+        this admin may change, never their own (their Second factor page asks for proof)."""
+        admin_user = staff_user(request)
+        done: list[str] = []
+        for user in queryset:
+            if user.pk == admin_user.pk or not self.has_change_permission(request, user):
+                continue
+            with transaction.atomic():
+                audit_record(
+                    clinic=user.clinic_id,
+                    user=admin_user,
+                    action=AuditEvent.Action.UPDATE,
+                    object_type=SECOND_FACTOR,
+                    object_id=user.pk,
+                    detail=second_factor_reset(user, by=admin_user),
+                    request=request,
+                )
+            done.append(user.get_username())
+        if done:
+            self.message_user(request, f"Second factor reset for: {', '.join(done)}.")
+        if len(done) < len(queryset):
+            skipped = "Not reset: your own (see your Second factor page), users you may not change."
+            self.message_user(request, skipped, level=messages.WARNING)
+
 
 admin.site.unregister(Group)
 
 
 @admin.register(Group)
-class SuperuserGroupAdmin(GroupAdmin):
+class SuperuserGroupAdmin(AdminAuditMixin, GroupAdmin):
     """Groups carry permissions: only a superuser sees or changes them."""
 
     def has_module_permission(self, request: HttpRequest) -> bool:

@@ -4,7 +4,8 @@ After the password, a staff member with a confirmed device is sent to `second_fa
 before any dashboard or admin page (`SecondFactorMiddleware`); a recovery code works there
 once. A clinic may require the second factor (`Clinic.require_second_factor`): its staff
 without a device are sent to `second_factor_enrol` first. Enrolment, verification and
-failures are audited (object type "second_factor"; codes are never recorded).
+failures are audited (object type "second_factor"; codes are never recorded). The user's
+own page (new recovery codes, turning it off) is `second_factor_manage`.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from urllib.parse import urlencode
 
 import segno
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import render
@@ -29,11 +31,13 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from audit.models import AuditEvent
 from audit.services import audit_record
 from clinic.models import User
+from clinic.second_factor import OBJECT_TYPE
 
 RECOVERY_CODE_COUNT = 10
+# At this many recovery codes left (or fewer), a user of the app is warned at sign-in.
+RECOVERY_CODES_LOW = 1
 TOTP_DEVICE_NAME = "Authenticator app"
 RECOVERY_DEVICE_NAME = "Recovery codes"
-OBJECT_TYPE = "second_factor"
 
 
 class CodeForm(forms.Form):
@@ -139,12 +143,41 @@ def second_factor_enrol(request: HttpRequest) -> HttpResponse:
 
 
 def recovery_codes_create(user: User) -> list[str]:
-    """A fresh set of single-use recovery codes (any earlier set is discarded)."""
-    StaticDevice.objects.filter(user=user).delete()
-    device = StaticDevice.objects.create(user=user, name=RECOVERY_DEVICE_NAME, confirmed=True)
+    """A fresh set of single-use recovery codes (any earlier set is discarded).
+
+    The device itself is kept: a session verified with a recovery code stays verified (the
+    session names the device), and only its codes change.
+    """
+    device = StaticDevice.objects.filter(user=user).order_by("pk").first()
+    if device is None:
+        device = StaticDevice.objects.create(user=user, name=RECOVERY_DEVICE_NAME, confirmed=True)
+    StaticDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+    StaticToken.objects.filter(device=device).delete()
     codes = [StaticToken.random_token() for _ in range(RECOVERY_CODE_COUNT)]
     StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
     return codes
+
+
+def recovery_codes_left(user: User) -> int:
+    """How many of the user's recovery codes are still unused."""
+    return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
+
+
+def recovery_codes_warning(request: HttpRequest, user: User) -> None:
+    """Warn, on the next page, a user of the app who has at most one recovery code left."""
+    left = recovery_codes_left(user)
+    if (
+        left > RECOVERY_CODES_LOW
+        or not TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    ):
+        return
+    words = "no recovery code" if left == 0 else "1 recovery code"
+    # Tagged "error" as well: the dashboard's stylesheet sets apart only error messages.
+    messages.warning(
+        request,
+        f"You have {words} left. Create new ones on your Second factor page.",
+        extra_tags="error",
+    )
 
 
 @login_required
@@ -165,6 +198,7 @@ def second_factor_verify(request: HttpRequest) -> HttpResponse:
             otp_login(request, device)
             kind = "recovery code" if isinstance(device, StaticDevice) else "authenticator app"
             record(request, user, AuditEvent.Action.SIGN_IN, f"second factor verified ({kind})")
+            recovery_codes_warning(request, user)
             return HttpResponseRedirect(safe_next(request, home))
         form.add_error("code", "This code is not right, or was already used.")
         record(request, user, AuditEvent.Action.SIGN_IN_FAILED, "second factor code wrong")

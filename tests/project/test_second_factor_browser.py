@@ -1,5 +1,6 @@
 """The second factor in Chromium: a staff member of a clinic requiring it enrols at their
-first sign-in, then signs in again with a code from the app; every page works under the
+first sign-in, then signs in again with a code from the app, creates new recovery codes on
+their Second factor page and signs in with one of them; every page works under the
 Content-Security-Policy (no violation) and axe-core finds nothing serious.
 
 Drives Debian's Chromium through Playwright. Skips when Chromium or axe-core is missing, and
@@ -103,7 +104,7 @@ def sign_in(checks: Checks, base: str, user: User) -> None:
     page.get_by_role("button", name="Sign in").click()
 
 
-def test_staff_enrol_then_sign_in_with_a_code_under_the_csp(
+def test_staff_enrol_sign_in_and_renew_recovery_codes_under_the_csp(
     chromium: Any, live_server: Any, clinic_a: Clinic
 ) -> None:
     # given: a practitioner of a clinic that requires the second factor
@@ -154,4 +155,44 @@ def test_staff_enrol_then_sign_in_with_a_code_under_the_csp(
     assert second.page.locator("main h1").first.is_visible()
     assert AuditEvent.objects.filter(
         user=user, object_type="second_factor", action=AuditEvent.Action.SIGN_IN
+    ).exists()
+
+    # when: they open their Second factor page and create new recovery codes
+    second.page.get_by_role("navigation", name="Main").get_by_role(
+        "link", name="Second factor"
+    ).click()
+    second.page.wait_for_url(f"{base}/dashboard/accounts/second-factor/manage/")
+    assert second.page.locator("#codes-left").inner_text() == "10 of 10"
+    second.page_done("second factor page")
+    second.page.fill("#id_codes-password", "not the password")
+    second.page.get_by_role("button", name="Create new recovery codes").click()
+    assert "is not right" in second.page.locator("#codes-error").inner_text()
+    second.page_done("second factor page, wrong password")
+    second.page.fill("#id_codes-password", PASSWORD)
+    second.page.get_by_role("button", name="Create new recovery codes").click()
+
+    # then: ten new codes, shown once
+    second.page.wait_for_selector("#recovery-codes li")
+    new_codes = second.page.locator("#recovery-codes li").all_inner_texts()
+    assert len(new_codes) == 10
+    second.page_done("new recovery codes")
+    second.page.get_by_role("link", name="I have kept them: continue").click()
+    second.page.wait_for_url(f"{base}/dashboard/accounts/second-factor/manage/")
+
+    # when: they sign in again with one of the new codes
+    third = Checks(chromium)
+    sign_in(third, base, user)
+    third.page.wait_for_url("**/dashboard/accounts/second-factor/verify/?next=*")
+    third.page.fill("#id_code", new_codes[0].strip())
+    third.page.get_by_role("button", name="Continue").click()
+
+    # then: they are in, the code is used up, and the page shows what is left
+    third.page.wait_for_url(f"{base}/dashboard/")
+    third.page.goto(f"{base}/dashboard/accounts/second-factor/manage/")
+    assert third.page.locator("#codes-left").inner_text() == "9 of 10"
+    third.page_done("second factor page after a recovery code")
+    assert AuditEvent.objects.filter(
+        user=user,
+        object_type="second_factor",
+        detail="second factor verified (recovery code)",
     ).exists()

@@ -1,0 +1,149 @@
+"""The admin keeps no log of its own (Django's LogEntry, django_admin_log): the audit trail is the
+one record of what staff did there, so no name stays in "Recent actions" or a history page."""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+from django.apps import apps
+from django.contrib import admin
+from django.contrib.admin.models import ADDITION, LogEntry
+from django.contrib.contenttypes.models import ContentType
+from django.test import Client
+from django.urls import reverse
+from django.utils.html import escape
+
+from audit.models import AuditEvent
+from clinic.admin_log import WithoutAdminLog
+from clinic.models import Clinic, Patient, User
+from tests.factories import PatientFactory, UserFactory, with_permissions
+
+pytestmark = pytest.mark.django_db
+
+PROJECT_PACKAGES = {"clinic", "audit", "screening", "reports", "webhooks", "notifications", "api"}
+PATIENT_PERMISSIONS = ("clinic.add_patient", "clinic.change_patient", "clinic.view_patient")
+
+
+def signed_in(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_every_admin_of_the_project_writes_no_log_entry() -> None:
+    ours = {
+        model: model_admin
+        for model, model_admin in admin.site._registry.items()
+        if type(model_admin).__module__.split(".")[0] in PROJECT_PACKAGES
+    }
+
+    assert Patient in ours and Clinic in ours and User in ours
+    for model, model_admin in ours.items():
+        assert isinstance(model_admin, WithoutAdminLog), model.__name__
+
+
+def test_adding_and_changing_a_patient_in_the_admin_leaves_no_log_entry_and_no_name(
+    clinic_a: Clinic, practitioner: User
+) -> None:
+    # given a practitioner who may add and change patients in the admin
+    client = signed_in(with_permissions(practitioner, *PATIENT_PERMISSIONS))
+    data = {"clinic": clinic_a.pk, "external_id": "L1", "given_name": "Io", "family_name": "Vane"}
+
+    # when they add a patient, then rename them (each form leads to the list, where a one-time
+    # confirmation names the patient)
+    changelist = [(reverse("admin:clinic_patient_changelist"), 302)]
+    added = client.post(reverse("admin:clinic_patient_add"), data, follow=True)
+    assert added.redirect_chain == changelist
+    patient = Patient.objects.get(external_id="L1")
+    change = reverse("admin:clinic_patient_change", args=[patient.pk])
+    changed = client.post(change, {**data, "family_name": "Wren"}, follow=True)
+    assert changed.redirect_chain == changelist
+
+    # then Django's log has no row, the index names neither name, and the audit trail has both
+    assert not LogEntry.objects.exists()
+    index = client.get(reverse("admin:index")).content
+    assert b"Vane" not in index and b"Wren" not in index
+    assert list(
+        AuditEvent.objects.filter(object_type="patient", object_id=str(patient.pk))
+        .exclude(action=AuditEvent.Action.READ)
+        .values_list("action", flat=True)
+        .order_by("id")
+    ) == [AuditEvent.Action.CREATE, AuditEvent.Action.UPDATE]
+
+
+def test_a_password_set_in_the_user_admin_leaves_no_log_entry(practitioner: User) -> None:
+    superuser = UserFactory(clinic=None, is_superuser=True, username="root")
+    page = reverse("admin:auth_user_password_change", args=[practitioner.pk])
+    password = "another-synthetic-passphrase-7"
+
+    response = signed_in(superuser).post(page, {"password1": password, "password2": password})
+
+    assert response.status_code == 302
+    assert not LogEntry.objects.exists()
+
+
+def test_a_history_page_lists_no_entry_and_links_to_the_objects_audit_trail(
+    practitioner: User, patient: Patient
+) -> None:
+    staff = with_permissions(practitioner, "clinic.view_patient", "audit.view_auditevent")
+    client = signed_in(staff)
+    client.get(reverse("admin:clinic_patient_change", args=[patient.pk]))
+
+    page = client.get(reverse("admin:clinic_patient_history", args=[patient.pk]))
+
+    trail = f"{reverse('admin:audit_auditevent_changelist')}?object_type=patient&object_id="
+    assert page.status_code == 200
+    assert f'href="{escape(trail)}{patient.pk}"'.encode() in page.content
+    assert page.context_data["action_list"].paginator.count == 0
+    listed = client.get(f"{trail}{patient.pk}").context_data["cl"].result_list
+    assert {(event.object_type, event.object_id) for event in listed} == {
+        ("patient", str(patient.pk))
+    }
+    assert {event.detail for event in listed} >= {"admin change page", "admin history"}
+
+
+def test_a_history_page_links_no_trail_the_user_may_not_see(
+    practitioner: User, patient: Patient
+) -> None:
+    client = signed_in(with_permissions(practitioner, "clinic.view_patient"))
+
+    page = client.get(reverse("admin:clinic_patient_history", args=[patient.pk]))
+
+    assert page.status_code == 200
+    assert b"audit trail" not in page.content
+
+
+def test_the_migration_deletes_the_log_entries_written_before(
+    practitioner: User, clinic_a: Clinic
+) -> None:
+    # given a row Django's admin wrote before, naming a (synthetic) patient
+    named = PatientFactory(clinic=clinic_a, family_name="Oldlog")
+    LogEntry.objects.create(
+        user=practitioner,
+        content_type=ContentType.objects.get_for_model(Patient),
+        object_id=str(named.pk),
+        object_repr=str(named),
+        action_flag=ADDITION,
+    )
+    migration = importlib.import_module("clinic.migrations.0010_admin_log_entries_deleted")
+
+    migration.admin_log_entries_delete(apps, None)
+
+    assert not LogEntry.objects.exists()
+
+
+def test_the_confirmation_naming_a_patient_stays_on_the_server(
+    clinic_a: Clinic, practitioner: User
+) -> None:
+    # given a practitioner who may add patients in the admin
+    client = signed_in(with_permissions(practitioner, *PATIENT_PERMISSIONS))
+    data = {"clinic": clinic_a.pk, "external_id": "L2", "given_name": "Ada", "family_name": "Quill"}
+
+    # when they add one (the admin confirms "The patient ... was added successfully")
+    response = client.post(reverse("admin:clinic_patient_add"), data)
+
+    # then the confirmation is kept in the session, not in a cookie the browser holds
+    assert response.status_code == 302
+    assert "messages" not in response.cookies
+    assert b"Quill" in client.get(reverse("admin:clinic_patient_changelist")).content
