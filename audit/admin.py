@@ -1,4 +1,4 @@
-"""The audit trail in the admin: read only, scoped to the staff member's clinic."""
+"""The audit trail in the admin: read only, scoped to the staff member's clinic, audited."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ from clinic.admin import ClinicScopedAdmin
 class AuditEventAdmin(ClinicScopedAdmin):
     list_display = ["at", "action", "object_type", "object_id", "user", "api_client", "address"]
     list_filter = ["action", "object_type"]
+    # Reading the trail is itself recorded, as on the dashboard's page and in the API.
+    audit_object_type = "audit_event"
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -7,7 +7,7 @@ patient data is audited, and no page is cached.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -74,7 +74,15 @@ def clinic_rows(request: HttpRequest, queryset: QuerySet[M]) -> QuerySet[M]:
     return of_clinic(queryset, user.clinic_id)
 
 
-def audit(request: HttpRequest, action: str, obj: Model | None, object_type: str) -> None:
+def audit(
+    request: HttpRequest,
+    action: str,
+    obj: Model | None,
+    object_type: str,
+    *,
+    shown: Sequence[Model] | None = None,
+) -> None:
+    """Record a page's read or change; a list page names the rows it shows (`shown`)."""
     user = request.user
     assert isinstance(user, User) and user.clinic_id is not None
     audit_record(
@@ -83,6 +91,7 @@ def audit(request: HttpRequest, action: str, obj: Model | None, object_type: str
         action=action,
         object_type=object_type,
         object_id=obj.pk if obj is not None else "",
+        object_ids=[row.pk for row in shown] if shown is not None else None,
         detail=f"dashboard {request.resolver_match.url_name if request.resolver_match else ''}",
     )
 
@@ -90,14 +99,14 @@ def audit(request: HttpRequest, action: str, obj: Model | None, object_type: str
 @staff_page
 def home(request: HttpRequest) -> HttpResponse:
     """The review queue: unreviewed screenings, alarm features first."""
-    to_review = (
+    to_review = list(
         clinic_rows(request, Screening.objects.select_related("patient"))
         .filter(reviewed_at__isnull=True)
         .filter(entered_in_error=False)
         .annotate(alarm_priority=ALARM_PRIORITY)
         .order_by("alarm_priority", "-completed_on", "-id")[:50]
     )
-    audit(request, AuditEvent.Action.LIST, None, "screening")
+    audit(request, AuditEvent.Action.LIST, None, "screening", shown=to_review)
     return render(request, "dashboard/home.html", {"to_review": to_review})
 
 
@@ -123,7 +132,7 @@ def patient_list(request: HttpRequest) -> HttpResponse:
             | Q(given_name__icontains=query)
         )
     page = Paginator(patients, PATIENTS_PER_PAGE).get_page(request.GET.get("page"))
-    audit(request, AuditEvent.Action.LIST, None, "patient")
+    audit(request, AuditEvent.Action.LIST, None, "patient", shown=list(page))
     return render(
         request,
         "dashboard/patient_list.html",

@@ -1,4 +1,4 @@
-"""Admin for alarm notices: their state, read-only, scoped to the staff member's clinic."""
+"""Admin for alarm notices: their state, read-only, scoped to the staff member's clinic, audited."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ from notifications.models import AlarmNotice
 class AlarmNoticeAdmin(ClinicScopedAdmin):
     list_display = ["id", "screening", "status", "attempts", "recipient_count", "sent_at"]
     list_filter = ["status"]
+    # An alarm notice says that a screening has alarm features: health data, audited.
+    audit_object_type = "alarm_notice"
     readonly_fields = [
         "clinic",
         "screening",

@@ -136,6 +136,22 @@ def test_audit_verify_names_a_row_changed_behind_the_applications_back(
     assert raised.value.returncode == 1
 
 
+def test_audit_verify_names_the_first_of_two_rows_changed_behind_the_applications_back(
+    clinic_a: Clinic, practitioner: User
+) -> None:
+    # given a chain of five events, the second and the fourth changed by hand
+    events = [record(clinic_a, practitioner, object_id) for object_id in range(5)]
+    with behind_the_applications_back(), connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE clinic_auditevent SET detail = 'edited' WHERE id IN (%s, %s)",
+            [events[1].pk, events[3].pk],
+        )
+    # when the chain is verified, then the first broken link is the one named
+    with pytest.raises(CommandError) as raised:
+        call_command("audit_verify", "--clinic", clinic_a.slug)
+    assert f"audit event {events[1].pk} of clinic {clinic_a.pk}" in str(raised.value)
+
+
 def test_audit_verify_names_the_row_after_a_removed_one(
     clinic_a: Clinic, practitioner: User
 ) -> None:

@@ -7,7 +7,7 @@ from django.test import Client
 from django.urls import reverse
 
 from audit.models import AuditEvent
-from clinic.models import User
+from clinic.models import Patient, User
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -72,7 +72,10 @@ def test_a_staff_member_of_no_clinic_signs_in_on_the_chain_of_no_clinic(client: 
     assert event.previous_hash == "" and len(event.hash) == 64
 
 
-def test_reads_record_the_address_and_user_agent(client: Client, practitioner: User) -> None:
+def test_reads_record_the_address_and_user_agent(
+    client: Client, practitioner: User, patient: Patient
+) -> None:
+    # (a list of no rows records nothing: the clinic has a patient to show)
     client.force_login(practitioner)
     assert client.get(reverse("dashboard:patients"), **ORIGIN).status_code == 200
     [read] = AuditEvent.objects.exclude(object_type="user")
