@@ -80,13 +80,10 @@ def api_client_by_token(token: str, *, last_used_before: datetime) -> tuple[ApiC
 
     Asked of the database on every request (no cache: a revoked token is refused at once).
     """
-    client = (
-        ApiClient.objects.select_related("clinic")
-        .filter(token_sha256=token_hash(token), revoked_at__isnull=True)
-        .first()
-    )
-    if client is None:
+    found = list(ApiClient.objects.filter(token_sha256=token_hash(token), revoked_at__isnull=True))
+    if not found:
         return None
+    client = found[0]  # token_sha256 is unique
     return client, client.last_used_at is None or client.last_used_at < last_used_before
 
 

@@ -27,7 +27,7 @@ from tests.factories import screening_for
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("on_postgres")]
 
 CommitModes = Callable[[Clinic], list[tuple[str, str]]]
-ASYNCHRONOUS = "SET LOCAL synchronous_commit = off"
+ASYNCHRONOUS = "set_config('synchronous_commit', 'off', true)"
 
 
 @pytest.fixture
