@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
@@ -20,6 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DOCKERFILE = ROOT / "Dockerfile"
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 NGINX_DIR = ROOT / "deploy" / "nginx"
+POSTGRES_DIR = ROOT / "deploy" / "postgres"
 APP_SERVICES = ("migrate", "web", "worker", "beat")
 
 PRODUCTION_ENV = {
@@ -38,6 +40,7 @@ HOST_ENV = {
     "ALLOWED_HOSTS": "clinic.example.org",
     "PUBLIC_BASE_URL": "https://clinic.example.org",
     "POSTGRES_PASSWORD": "password",
+    "APP_DB_PASSWORD": "app-password",
     "SERVER_NAME": "clinic.example.org",
     "TLS_CERTIFICATES_DIR": "/srv/certs",
 }
@@ -59,6 +62,12 @@ def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
 
 def compose() -> dict[str, Any]:
     return yaml.safe_load(COMPOSE_FILE.read_text())
+
+
+def mounts(service: dict[str, Any]) -> dict[str, str]:
+    """A service's volumes: target in the container -> source (a host path or a volume)."""
+    parts = (re.fullmatch(r"(.+?):(/[^:]*)(?::ro|:rw)?", each) for each in service["volumes"])
+    return {part[2]: part[1] for part in parts if part}
 
 
 def interpolated(value: str) -> str:
@@ -238,15 +247,12 @@ class TestCompose:
         proxy = compose()["services"]["proxy"]
 
         assert proxy["image"].startswith("nginx:")
-        mounts = {
-            target: source
-            for source, target, _mode in (volume.rsplit(":", 2) for volume in proxy["volumes"])
-        }
-        assert mounts["/etc/nginx/templates/default.conf.template"] == (
+        mounted = mounts(proxy)
+        assert mounted["/etc/nginx/templates/default.conf.template"] == (
             "./deploy/nginx/default.conf.template"
         )
-        assert mounts["/etc/nginx/barrier/proxy.conf"] == "./deploy/nginx/proxy.conf"
-        assert REQUIRED_INTERPOLATION.match(mounts["/etc/nginx/certs"])
+        assert mounted["/etc/nginx/barrier/proxy.conf"] == "./deploy/nginx/proxy.conf"
+        assert REQUIRED_INTERPOLATION.match(mounted["/etc/nginx/certs"])
         assert REQUIRED_INTERPOLATION.match(proxy["environment"]["SERVER_NAME"])
         for source in ("./deploy/nginx/default.conf.template", "./deploy/nginx/proxy.conf"):
             assert (ROOT / source).is_file(), source
@@ -255,6 +261,52 @@ class TestCompose:
         environment = compose()["services"]["web"]["environment"]
 
         assert environment["TRUSTED_PROXY_COUNT"] == "1"
+
+    def test_a_variable_required_anywhere_is_required_wherever_it_is_used(self) -> None:
+        text = COMPOSE_FILE.read_text()
+        uses = ANY_INTERPOLATION.findall(text)
+
+        required = {name for name, operator, _default in uses if operator == "?"}
+        loose = {name for name, operator, _default in uses if name in required and operator != "?"}
+
+        assert not loose, f"required, yet defaulted somewhere: {sorted(loose)}"
+        # What an operator must set is what the header names and what these tests assume.
+        assert required == set(HOST_ENV)
+        header = text.split("\n\n", 1)[0]
+        for name in required:
+            assert f"{name}=" in header, name
+
+    def test_only_the_migrate_job_connects_as_the_owner_of_the_tables(self) -> None:
+        services = compose()["services"]
+        db = services["db"]["environment"]
+        owner = (db["POSTGRES_USER"], HOST_ENV["POSTGRES_PASSWORD"])
+        application = (db["APP_DB_USER"], HOST_ENV["APP_DB_PASSWORD"])
+
+        for name in APP_SERVICES:
+            url = urlsplit(interpolated(str(services[name]["environment"]["DATABASE_URL"])))
+            expected = owner if name == "migrate" else application
+            assert (url.username, url.password, url.path) == (*expected, "/clinic"), name
+        assert db["APP_DB_USER"] != db["POSTGRES_USER"]
+        assert db["POSTGRES_DB"] == "clinic"
+
+    def test_the_database_creates_the_application_role_when_it_first_starts(self) -> None:
+        db = compose()["services"]["db"]
+        mounted = mounts(db)
+        script = POSTGRES_DIR / "create-app-role.sh"
+
+        sql_target = re.search(r"--file\s+(\S+)", script.read_text())
+
+        assert mounted["/docker-entrypoint-initdb.d/10-create-app-role.sh"] == (
+            "./deploy/postgres/create-app-role.sh"
+        )
+        # Executed, not sourced, by the image's entrypoint: its `set -e` stays its own.
+        assert os.access(script, os.X_OK)
+        assert sql_target is not None
+        assert mounted[sql_target.group(1)] == "./deploy/postgres/app-role.sql"
+        assert (POSTGRES_DIR / "app-role.sql").is_file()
+        # A .sql file in the initdb folder would run on its own, without its psql variables.
+        assert all(target.endswith(".sh") for target in mounted if "initdb.d" in target)
+        assert REQUIRED_INTERPOLATION.fullmatch(db["environment"]["APP_DB_PASSWORD"])
 
 
 def nginx_directives(text: str) -> dict[str, list[str]]:
