@@ -5,11 +5,16 @@ same property is tested here with the Debian nginx binary and a real gunicorn se
 project on the loopback: clients that announce a request body and never send it hold nginx
 connections only, while a normal request is still answered at once. Without the proxy the
 same clients hold every worker (the control case), so the test can tell the two apart.
+
+The same nginx writes its access log in the committed format of deploy/nginx/default.conf.template:
+a request with a query and one to an intake link leave neither the values nor the token there.
 """
 
 from __future__ import annotations
 
+import http.client
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -26,6 +31,7 @@ from tests.services import require_service
 
 ROOT = Path(__file__).resolve().parents[2]
 PROXY_SNIPPET = ROOT / "deploy" / "nginx" / "proxy.conf"
+SITE_TEMPLATE = ROOT / "deploy" / "nginx" / "default.conf.template"
 WORKERS = 2
 SLOW_CLIENTS = WORKERS + 1
 ANSWER_WITHIN_SECONDS = 2.0
@@ -59,9 +65,22 @@ def stop(process: subprocess.Popen[bytes]) -> None:
         process.wait(timeout=10)
 
 
+def site_access_log() -> tuple[str, str]:
+    """The site's access log: its http-level statements (maps, log_format) and the format name
+    that every server of deploy/nginx/default.conf.template logs with."""
+    site = SITE_TEMPLATE.read_text()
+    statements = re.findall(r"^(?:map\s.*?^\}|log_format\s.*?;)$", site, re.MULTILINE | re.DOTALL)
+    formats = re.findall(r"^\s*access_log\s+\S+\s+(\S+);", site, re.MULTILINE)
+    assert len(formats) == site.count("\nserver {"), "a server without the site's access log"
+    [log_format] = set(formats)
+    return "\n".join(statements), log_format
+
+
 def nginx_config(directory: Path, *, listen: int, upstream: int) -> Path:
-    """A minimal nginx in `directory` whose one server uses the committed proxy settings."""
+    """A minimal nginx in `directory` whose one server uses the committed proxy settings and
+    writes the site's access log to `directory`/access.log."""
     user = "user root;\n" if os.geteuid() == 0 else ""
+    log_statements, log_format = site_access_log()
     config = directory / "nginx.conf"
     config.write_text(
         f"""{user}worker_processes 1;
@@ -70,7 +89,7 @@ pid {directory}/nginx.pid;
 error_log {directory}/error.log warn;
 events {{ worker_connections 64; }}
 http {{
-    access_log off;
+{log_statements}
     client_body_temp_path {directory}/body;
     proxy_temp_path {directory}/proxy;
     fastcgi_temp_path {directory}/fastcgi;
@@ -78,6 +97,7 @@ http {{
     scgi_temp_path {directory}/scgi;
     server {{
         listen 127.0.0.1:{listen};
+        access_log {directory}/access.log {log_format};
         include {PROXY_SNIPPET};
         location / {{
             proxy_pass http://127.0.0.1:{upstream};
@@ -127,13 +147,19 @@ def gunicorn_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
 
 
 @pytest.fixture(scope="module")
-def nginx_port(gunicorn_port: int, tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+def nginx_directory(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """nginx's prefix: its configuration and its logs."""
+    return tmp_path_factory.mktemp("nginx")
+
+
+@pytest.fixture(scope="module")
+def nginx_port(gunicorn_port: int, nginx_directory: Path) -> Iterator[int]:
     binary = shutil.which("nginx") or (
         "/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None
     )
     require_service("nginx", binary is not None, "no nginx binary (apt-get install nginx-light)")
     assert binary is not None
-    directory = tmp_path_factory.mktemp("nginx")
+    directory = nginx_directory
     port = free_port()
     config = nginx_config(directory, listen=port, upstream=gunicorn_port)
     proxy = subprocess.Popen(
@@ -211,3 +237,57 @@ def test_without_the_proxy_the_same_clients_starve_gunicorn(
     """The control case: the harness does stall a bare gunicorn, so the test above can fail."""
     with slow_body_clients(gunicorn_port, SLOW_CLIENTS):
         assert normal_request_status(gunicorn_port) is None
+
+
+INTAKE_TOKEN = "AuKWPAJyhNcjx1zuBfo_S9FxDJ0XYjX0muteVfG44aY"
+
+
+def get(port: int, target: str, headers: dict[str, str]) -> int:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        connection.request("GET", target, headers=headers)
+        return connection.getresponse().status
+    finally:
+        connection.close()
+
+
+def access_log_lines(path: Path, count: int) -> list[str]:
+    """The log's lines once it has `count` of them (nginx writes each when its request ends)."""
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        lines = path.read_text().splitlines() if path.exists() else []
+        if len(lines) >= count:
+            return lines
+        time.sleep(0.1)
+    pytest.fail(f"nginx's access log has fewer than {count} lines")
+
+
+def test_nginxs_access_log_holds_paths_without_query_values_referers_or_intake_tokens(
+    nginx_port: int, nginx_directory: Path
+) -> None:
+    # given the site's access log, and what it already holds
+    log = nginx_directory / "access.log"
+    before = len(log.read_text().splitlines()) if log.exists() else 0
+
+    # when a search for a (synthetic) patient's name, with a Referer carrying a patient's id,
+    # and a page of an intake link go through nginx
+    get(
+        nginx_port,
+        "/dashboard/patients/?q=Quill&page=2",
+        {"Referer": "https://clinic.example.org/dashboard/audit/?patient=EXT-1"},
+    )
+    get(
+        nginx_port,
+        f"/intake/{INTAKE_TOKEN}/welcome/?step=Quill",
+        {"Referer": f"https://clinic.example.org/intake/{INTAKE_TOKEN}/"},
+    )
+    # and a password-reset link (a credential in its path)
+    get(nginx_port, "/accounts/reset/MQ/c4k2-reset-token-5f1e9a/", {})
+
+    # then the log records the paths, and neither a value, the Referer nor a token
+    text = "\n".join(access_log_lines(log, before + 3)[before:])
+    assert '"GET /dashboard/patients/?[redacted] HTTP/1.1"' in text
+    assert '"GET /intake/[token]/welcome/?[redacted] HTTP/1.1"' in text
+    assert '"GET /accounts/reset/MQ/[token]/ HTTP/1.1"' in text
+    for secret in ("Quill", "page=2", "EXT-1", "audit", INTAKE_TOKEN, "reset-token"):
+        assert secret not in text, secret

@@ -12,7 +12,7 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 
 from audit.models import AuditEvent
-from clinic.access_log import RedactIntakeTokens, redact_intake_path
+from clinic.access_log import RedactUrls, redact_intake_path
 from clinic.invitations import invitation_send
 from clinic.models import Invitation, Patient, token_hash
 from clinic.services import invitation_create
@@ -135,7 +135,7 @@ def test_the_redaction_hides_the_token_and_keeps_the_rest() -> None:
         ("/intake/secret-token/welcome/",),
         None,
     )
-    assert RedactIntakeTokens().filter(record)
+    assert RedactUrls().filter(record)
     assert record.getMessage() == "Gone: /intake/[token]/welcome/"
 
 
