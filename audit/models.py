@@ -26,6 +26,9 @@ class AuditEvent(models.Model):
         LIST = "list", "List"
         CREATE = "create", "Create"
         UPDATE = "update", "Update"
+        # A row removed in the admin: a clinic's settings, staff, API clients, groups (never
+        # patient data, which is erased with ERASE).
+        DELETE = "delete", "Delete"
         DOWNLOAD = "download", "Download"
         # An export: of the audit trail (CSV), or of everything held about a patient (zip).
         EXPORT = "export", "Export"

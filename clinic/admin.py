@@ -3,36 +3,34 @@
 The admin grants nothing beyond the roles. Only a superuser changes privileges (superuser,
 staff, groups, permissions); a clinic admin manages the users of their own clinic within the
 two roles; a practitioner changes no user, whatever Django permissions they were given. Every
-read and change of patient data made here is audited (`AdminAuditMixin`); the audit trail is the
-admin's only log (`clinic.admin_log`).
+read and change of patient data made here is audited (`AdminAuditMixin`), and so is every change
+of a clinic, a user, an API client or a group; the audit trail is the admin's only log
+(`clinic.admin_log`). The admins django-otp and django-axes bring are not offered (below).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin, messages
-from django.contrib.auth.admin import GroupAdmin, UserAdmin
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.admin import GroupAdmin
+from django.contrib.auth.models import Group
 from django.db import transaction
-from django.db.models import Model, Q, QuerySet
-from django.forms import ModelForm, ModelMultipleChoiceField
+from django.db.models import Model, QuerySet
+from django.forms import ModelMultipleChoiceField
 from django.http import HttpRequest, HttpResponse
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit.models import AuditEvent
 from audit.services import audit_record
-from clinic.admin_log import WithoutAdminLog, audit_trail_link
+from clinic.admin_log import WithoutAdminLog, audit_trail_link, changed_fields_detail
+from clinic.admin_staff import StaffRolesAdmin, staff_user
 from clinic.models import ApiClient, Clinic, Invitation, Patient, User
 from clinic.second_factor import OBJECT_TYPE as SECOND_FACTOR
 from clinic.second_factor import second_factor_reset
 from clinic.selectors import of_clinic
-
-
-def staff_user(request: HttpRequest) -> User:
-    """The signed-in staff member (the admin lets no one else in)."""
-    user = request.user
-    assert isinstance(user, User)
-    return user
 
 
 class AdminAuditMixin(WithoutAdminLog):
@@ -40,18 +38,21 @@ class AdminAuditMixin(WithoutAdminLog):
 
     A change or history page records READ of its object; a changelist page records LIST naming
     the ids it shows (one event per clinic on the page: a superuser's list may span several);
-    a saved form records CREATE or UPDATE. Each event belongs to the object's clinic (a
-    superuser may have none) and its detail starts with "admin". Models without patient data
-    leave `audit_object_type` empty and are not audited.
+    a saved form records CREATE or UPDATE naming the changed fields (never their values). Each
+    event belongs to the object's clinic (a superuser may have none) and its detail starts with
+    "admin". Patient data is never deleted through the admin: stored records are kept
+    (intakes and screenings are protected by the database too).
 
-    Patient data is never deleted through the admin: there is no audit action for a deletion,
-    and stored records are kept (intakes and screenings are protected by the database too).
+    Staff and settings (clinics, users, API clients, groups) set `changes_object_type` instead:
+    their reads are not audited, every change is (CREATE, UPDATE with the changed field names,
+    a password set included, and DELETE), on the chain of the row's clinic (a clinic's own).
 
     Every admin of the project derives from this class, so none writes Django's `LogEntry`: the
     history page of an audited model links to the object's events in the audit trail instead.
     """
 
     audit_object_type = ""
+    changes_object_type = ""
     clinic_field = "clinic"
 
     def changelist_view(
@@ -72,7 +73,7 @@ class AdminAuditMixin(WithoutAdminLog):
     ) -> HttpResponse:
         response = super().change_view(request, object_id, form_url, extra_context)
         # A page that shows the object (a GET, or a POST whose form had errors); a saved form
-        # redirects and is audited as a change by save_model.
+        # redirects and is audited as a change by log_change.
         shown = (getattr(response, "context_data", None) or {}).get("original")
         if self.audit_object_type and shown is not None:
             self.audit_object(request, AuditEvent.Action.READ, shown, "admin change page")
@@ -89,15 +90,32 @@ class AdminAuditMixin(WithoutAdminLog):
                 self.message_user(request, audit_trail_link(self.audit_object_type, shown.pk))
         return response
 
-    def save_model(
-        self, request: HttpRequest, obj: Any, form: ModelForm[Any], change: bool
+    # Django calls these after a saved form (and a password set) in the form's transaction, with
+    # the changed field names (`WithoutAdminLog.construct_change_message`).
+    def log_addition(self, request: HttpRequest, obj: Any, message: Any) -> None:  # type: ignore[override]
+        self.audit_change(request, AuditEvent.Action.CREATE, obj, message)
+
+    def log_change(self, request: HttpRequest, obj: Any, message: Any) -> None:  # type: ignore[override]
+        self.audit_change(request, AuditEvent.Action.UPDATE, obj, message)
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        with transaction.atomic():
+            self.audit_change(request, AuditEvent.Action.DELETE, obj, None)
+            super().delete_model(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        with transaction.atomic():
+            for obj in queryset:
+                self.audit_change(request, AuditEvent.Action.DELETE, obj, None)
+            super().delete_queryset(request, queryset)
+
+    def audit_change(
+        self, request: HttpRequest, action: str, obj: Model, fields: list[str] | None
     ) -> None:
-        super().save_model(request, obj, form, change)
-        if self.audit_object_type:
-            # Field names only, never their values: the audit trail carries no patient data.
-            fields = ", ".join(form.changed_data) or "nothing"
-            action = AuditEvent.Action.UPDATE if change else AuditEvent.Action.CREATE
-            self.audit_object(request, action, obj, f"admin form: {fields}")
+        if self.audit_object_type or self.changes_object_type:
+            # Field names only, never their values: no patient data, no password in the trail.
+            detail = "admin: deleted" if fields is None else changed_fields_detail(fields)
+            self.audit_object(request, action, obj, detail)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         if self.audit_object_type:
@@ -105,8 +123,10 @@ class AdminAuditMixin(WithoutAdminLog):
         return super().has_delete_permission(request, obj)
 
     def clinic_id_of(self, obj: Model) -> int | None:
-        # None: an audit event of no clinic (a sign-in with an unknown username).
-        clinic_id = getattr(obj, f"{self.clinic_field}_id")
+        # A clinic's events are its own; None: of no clinic (a group, a superuser without one).
+        if isinstance(obj, Clinic):
+            return int(obj.pk)
+        clinic_id = getattr(obj, f"{self.clinic_field}_id", None)
         return None if clinic_id is None else int(clinic_id)
 
     def get_search_fields(self, request: HttpRequest) -> Any:
@@ -122,7 +142,7 @@ class AdminAuditMixin(WithoutAdminLog):
             clinic=self.clinic_id_of(obj),
             user=staff_user(request),
             action=action,
-            object_type=self.audit_object_type,
+            object_type=self.audit_object_type or self.changes_object_type,
             object_id=obj.pk,
             detail=detail,
         )
@@ -171,9 +191,13 @@ class ClinicScopedAdmin(AdminAuditMixin):
 
 @admin.register(Clinic)
 class ClinicAdmin(AdminAuditMixin):
+    """A clinic's settings; changes audited on its own chain. `retention_days` has a minimum
+    (`RETENTION_MIN_DAYS`, the model field's validator, which the form runs)."""
+
     list_display = ["name", "slug", "require_second_factor", "created_at"]
     prepopulated_fields = {"slug": ["name"]}
     filter_horizontal = ["alarm_contacts"]
+    changes_object_type = "clinic"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Clinic]:
         queryset = super().get_queryset(request)
@@ -193,118 +217,33 @@ class ClinicAdmin(AdminAuditMixin):
             )
         return form
 
-
-def manages_users(user: User) -> bool:
-    """Who may add and change users here: a superuser, or a clinic admin of a clinic."""
-    return user.is_superuser or (user.is_clinic_admin and user.clinic_id is not None)
-
-
-def granted_permissions(user: User) -> set[int]:
-    """The permissions given to `user` directly or through groups, active or not."""
-    return set(
-        Permission.objects.filter(Q(user=user) | Q(group__user=user))
-        .values_list("pk", flat=True)
-        .distinct()
-    )
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # A clinic keeps its audit trail (and its staff and patients): it is never deleted.
+        return False
 
 
 @admin.register(User)
-class ClinicUserAdmin(ClinicScopedAdmin, UserAdmin):
-    """Superusers: every field. Clinic admins: their clinic's users, within the two roles.
-
-    A clinic admin sees the users of their clinic except superusers, and changes a user only
-    when that user holds no permission the clinic admin lacks (a password reset would
-    otherwise hand them the other's rights). On their own account role and active state are
-    read-only, so a clinic admin cannot lock themselves out. The form leaves the privilege
-    fields out, and `save_model` puts back their stored values all the same.
-    """
+class ClinicUserAdmin(ClinicScopedAdmin, StaffRolesAdmin):
+    """Staff accounts within the roles (`clinic.admin_staff`), clinic-scoped, every change
+    audited (a password set too), and the second-factor reset."""
 
     list_display = ["username", "email", "clinic", "role", "is_active"]
     list_filter = ["role", "is_active"]
+    changes_object_type = "user"
     actions = ["second_factor_reset"]
-    fieldsets = (*UserAdmin.fieldsets, ("Clinic", {"fields": ["clinic", "role"]}))  # type: ignore[misc]
-    clinic_fieldsets = (
-        (None, {"fields": ["username", "password"]}),
-        ("Personal info", {"fields": ["first_name", "last_name", "email"]}),
-        ("Clinic", {"fields": ["role", "is_active"]}),
-        ("Important dates", {"fields": ["last_login", "date_joined"]}),
-    )
-    clinic_add_fieldsets = (
-        (
-            None,
-            {
-                "classes": ["wide"],
-                "fields": ["username", "usable_password", "password1", "password2"],
-            },
-        ),
-        ("Personal info", {"fields": ["first_name", "last_name", "email"]}),
-        ("Clinic", {"fields": ["role", "is_active"]}),
-    )
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        queryset = super().get_queryset(request)
-        if request.user.is_superuser:
-            return queryset
-        return queryset.exclude(is_superuser=True)
-
-    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
-        if request.user.is_superuser:
-            return super().get_fieldsets(request, obj)
-        return self.clinic_add_fieldsets if obj is None else self.clinic_fieldsets
-
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        if request.user.is_superuser:
-            return super().get_readonly_fields(request, obj)
-        if obj is not None and obj.pk == request.user.pk:
-            return ["role", "is_active", "last_login", "date_joined"]
-        return ["last_login", "date_joined"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return manages_users(staff_user(request)) and super().has_add_permission(request)
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        user = staff_user(request)
-        if not (manages_users(user) and super().has_change_permission(request, obj)):
-            return False
-        if user.is_superuser or obj is None:
-            return True
-        return (
-            obj.clinic_id == user.clinic_id
-            and not obj.is_superuser
-            and granted_permissions(obj) <= granted_permissions(user)
-        )
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        # Staff with audit events cannot be deleted anyway: they are deactivated.
-        return request.user.is_superuser and super().has_delete_permission(request, obj)
-
-    def save_model(
-        self, request: HttpRequest, obj: Any, form: ModelForm[Any], change: bool
-    ) -> None:
-        user = staff_user(request)
-        if not user.is_superuser:
-            # Whatever the request carried: privileges as stored (none for a new user), the
-            # clinic admin's own clinic, and their own role and active state unchanged.
-            stored = User.objects.get(pk=obj.pk) if change else User()
-            obj.is_superuser, obj.is_staff = stored.is_superuser, stored.is_staff
-            obj.clinic_id = user.clinic_id
-            if obj.role not in User.Role.values:
-                obj.role = stored.role
-            if obj.pk == user.pk:
-                obj.role, obj.is_active = stored.role, stored.is_active
-        super().save_model(request, obj, form, change)
-
-    def save_related(
-        self, request: HttpRequest, form: ModelForm[Any], formsets: Any, change: bool
-    ) -> None:
-        # Groups and permissions are the only relations saved from this form.
-        if request.user.is_superuser:
-            super().save_related(request, form, formsets, change)
+    def user_change_password(
+        self, request: HttpRequest, id: str, form_url: str = ""
+    ) -> HttpResponse:
+        # Django's view saves the password outside a transaction: it and its event commit together.
+        with transaction.atomic():
+            return super().user_change_password(request, id, form_url)
 
     @admin.action(description="Reset second factor", permissions=["change"])
     def second_factor_reset(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
-        """Remove the app and recovery codes of users who lost their phone, audited. Only users
-        this admin may change, never their own (their Second factor page asks for proof)."""
+        """Remove the app and recovery codes of users who lost their phone and end their
+        sessions, audited. Only users this admin may change, never their own (their Second
+        factor page asks for proof)."""
         admin_user = staff_user(request)
         done: list[str] = []
         for user in queryset:
@@ -329,11 +268,19 @@ class ClinicUserAdmin(ClinicScopedAdmin, UserAdmin):
 
 
 admin.site.unregister(Group)
+# Devices change only through the audited reset above (and the user's own Second factor page);
+# sign-in records (usernames, addresses) are neither clinic-scoped nor audited reads: a clinic
+# admin unlocks at /dashboard/accounts/locked/, an operator runs `manage.py axes_reset`.
+for unaudited in (TOTPDevice, StaticDevice, AccessAttempt, AccessLog, AccessFailureLog):
+    if admin.site.is_registered(unaudited):
+        admin.site.unregister(unaudited)
 
 
 @admin.register(Group)
 class SuperuserGroupAdmin(AdminAuditMixin, GroupAdmin):
-    """Groups carry permissions: only a superuser sees or changes them."""
+    """Groups carry permissions: only a superuser sees or changes them, audited."""
+
+    changes_object_type = "group"
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return request.user.is_superuser
@@ -392,5 +339,6 @@ class InvitationAdmin(ClinicScopedAdmin):
 @admin.register(ApiClient)
 class ApiClientAdmin(ClinicScopedAdmin):
     list_display = ["name", "clinic", "scope", "token_prefix", "created_at", "revoked_at"]
+    changes_object_type = "api_client"
     exclude = ["token_sha256"]
     readonly_fields = ["token_prefix", "last_used_at"]

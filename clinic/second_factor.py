@@ -12,6 +12,7 @@ from django.db import transaction
 from django_otp import devices_for_user
 
 from clinic.models import User
+from clinic.staff_sessions import user_sessions_end
 
 # The audit trail's object type of every second-factor event (enrolment, sign-in, changes).
 OBJECT_TYPE = "second_factor"
@@ -24,10 +25,13 @@ def second_factor_reset(user: User, *, by: User, confirmed_with: str = "") -> st
     proved it was them).
 
     A session verified with one of the devices is no longer verified (OTPMiddleware forgets a
-    device that is gone): the user enrols again where the clinic requires a second factor.
+    device that is gone): the user enrols again where the clinic requires a second factor. An
+    admin's reset (a lost phone: whoever holds it may hold a session too) also ends every
+    session of the user, who signs in again with their password.
     """
     for device in list(devices_for_user(user, confirmed=None)):
         device.delete()
     if by.pk == user.pk:
         return f"second factor turned off (confirmed with {confirmed_with})"
+    user_sessions_end(user)
     return "admin: second factor reset"

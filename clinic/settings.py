@@ -316,6 +316,11 @@ CELERY_BEAT_SCHEDULE["retention-sweep"] = {
     "schedule": 86400.0,
     "options": {"expires": 3600.0},
 }
+# The shortest retention period a clinic may set (`Clinic.retention_days`, checked where it is
+# set): the sweep erases every patient whose last intake is older, so 0 or 1 would erase them all.
+RETENTION_MIN_DAYS: int = env.int("RETENTION_MIN_DAYS", default=365)
+if RETENTION_MIN_DAYS < 1:
+    raise ImproperlyConfigured("RETENTION_MIN_DAYS must be 1 or more")
 
 # Alarm notices (notifications app): the email telling the practice that a screening with
 # alarm features needs prompt review. A notice handed to the broker and not sent after
@@ -374,24 +379,25 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    # Intake links carry their token in the path, and Django logs the path of 4xx responses.
-    "filters": {"redact_intake_tokens": {"()": "clinic.access_log.RedactIntakeTokens"}},
+    # Intake links carry their token in the path, query strings what staff typed (a patient's
+    # name): Django logs the path of 4xx answers, runserver the request line with its query.
+    "filters": {"redact_urls": {"()": "clinic.access_log.RedactUrls"}},
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "plain",
-            "filters": ["redact_intake_tokens"],
+            "filters": ["redact_urls"],
         }
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         # Filtered where the records start, so that every handler gets them redacted.
-        "django.request": {"filters": ["redact_intake_tokens"]},
-        "django.security.csrf": {"filters": ["redact_intake_tokens"]},
+        "django.request": {"filters": ["redact_urls"]},
+        "django.security.csrf": {"filters": ["redact_urls"]},
         "django.server": {
             "handlers": ["console"],
-            "filters": ["redact_intake_tokens"],
+            "filters": ["redact_urls"],
             "propagate": False,
         },
         # WeasyPrint logs every rendering step at INFO.

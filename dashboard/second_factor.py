@@ -163,13 +163,15 @@ def recovery_codes_left(user: User) -> int:
     return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
 
 
+def authenticator_app_confirmed(user: User) -> bool:
+    """Whether the user has set up their authenticator app (its first code was right)."""
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
 def recovery_codes_warning(request: HttpRequest, user: User) -> None:
     """Warn, on the next page, a user of the app who has at most one recovery code left."""
     left = recovery_codes_left(user)
-    if (
-        left > RECOVERY_CODES_LOW
-        or not TOTPDevice.objects.filter(user=user, confirmed=True).exists()
-    ):
+    if left > RECOVERY_CODES_LOW or not authenticator_app_confirmed(user):
         return
     words = "no recovery code" if left == 0 else "1 recovery code"
     # Tagged "error" as well: the dashboard's stylesheet sets apart only error messages.

@@ -22,7 +22,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django_otp import devices_for_user, match_token
 from django_otp.plugins.otp_static.models import StaticDevice
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit.models import AuditEvent
 from clinic.models import User
@@ -30,6 +29,7 @@ from clinic.second_factor import second_factor_reset
 from dashboard.second_factor import (
     RECOVERY_CODE_COUNT,
     RECOVERY_CODES_LOW,
+    authenticator_app_confirmed,
     record,
     recovery_codes_create,
     recovery_codes_left,
@@ -93,10 +93,6 @@ def confirmation(
     return form, how
 
 
-def app_confirmed(user: User) -> bool:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
-
-
 def manage_page(
     request: HttpRequest,
     user: User,
@@ -106,7 +102,7 @@ def manage_page(
     status: int = 200,
 ) -> HttpResponse:
     left = recovery_codes_left(user)
-    has_app = app_confirmed(user)
+    has_app = authenticator_app_confirmed(user)
     context = {
         "has_app": has_app,
         "codes_left": left,
@@ -138,7 +134,7 @@ def second_factor_manage(request: HttpRequest) -> HttpResponse:
 def second_factor_recovery_codes_replace(request: HttpRequest) -> HttpResponse:
     """New recovery codes, shown once; the earlier ones stop working."""
     user = signed_in_user(request)
-    if not app_confirmed(user):
+    if not authenticator_app_confirmed(user):
         messages.error(request, "Set up the authenticator app first: recovery codes come with it.")
         return HttpResponseRedirect(reverse("dashboard:second_factor_manage"))
     form, how = confirmation(request, user, REGENERATE_PREFIX, "replacing the recovery codes")

@@ -4,12 +4,15 @@ one record of what staff did there, so no name stays in "Recent actions" or a hi
 from __future__ import annotations
 
 import importlib
+from typing import Any
 
 import pytest
 from django.apps import apps
 from django.contrib import admin
-from django.contrib.admin.models import ADDITION, LogEntry
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
+from django.db.models import Model
 from django.test import Client
 from django.urls import reverse
 from django.utils.html import escape
@@ -17,6 +20,7 @@ from django.utils.html import escape
 from audit.models import AuditEvent
 from clinic.admin_log import WithoutAdminLog
 from clinic.models import Clinic, Patient, User
+from reports.models import Report
 from tests.factories import PatientFactory, UserFactory, with_permissions
 
 pytestmark = pytest.mark.django_db
@@ -41,6 +45,27 @@ def test_every_admin_of_the_project_writes_no_log_entry() -> None:
     assert Patient in ours and Clinic in ours and User in ours
     for model, model_admin in ours.items():
         assert isinstance(model_admin, WithoutAdminLog), model.__name__
+
+
+@pytest.mark.parametrize(
+    "changelist",
+    [
+        "/admin/otp_totp/totpdevice/",
+        "/admin/otp_static/staticdevice/",
+        "/admin/axes/accessattempt/",
+        "/admin/axes/accesslog/",
+        "/admin/axes/accessfailurelog/",
+    ],
+)
+def test_the_libraries_device_and_sign_in_admins_are_not_offered(changelist: str) -> None:
+    # Devices change through the audited reset; sign-in records are neither scoped nor audited.
+    superuser = UserFactory(clinic=None, is_superuser=True, username="root")
+
+    response = signed_in(superuser).get(changelist)
+
+    assert response.status_code == 404
+    registered = {model._meta.label_lower for model in admin.site._registry}
+    assert not registered & {"otp_totp.totpdevice", "otp_static.staticdevice", "axes.accesslog"}
 
 
 def test_adding_and_changing_a_patient_in_the_admin_leaves_no_log_entry_and_no_name(
@@ -114,23 +139,38 @@ def test_a_history_page_links_no_trail_the_user_may_not_see(
     assert b"audit trail" not in page.content
 
 
-def test_the_migration_deletes_the_log_entries_written_before(
+def test_the_migration_deletes_the_log_entries_about_patient_data_and_keeps_the_others(
     practitioner: User, clinic_a: Clinic
 ) -> None:
-    # given a row Django's admin wrote before, naming a (synthetic) patient
+    # given rows Django's admin wrote before: about a (synthetic) patient and a screening's
+    # report, and about a clinic's settings, a staff member's privileges and a group
     named = PatientFactory(clinic=clinic_a, family_name="Oldlog")
-    LogEntry.objects.create(
-        user=practitioner,
-        content_type=ContentType.objects.get_for_model(Patient),
-        object_id=str(named.pk),
-        object_repr=str(named),
-        action_flag=ADDITION,
-    )
+    group = Group.objects.create(name="auditors")
+
+    def logged(model: type[Model], object_id: Any, text: str) -> LogEntry:
+        return LogEntry.objects.create(
+            user=practitioner,
+            content_type=ContentType.objects.get_for_model(model),
+            object_id=str(object_id),
+            object_repr=text,
+            action_flag=CHANGE,
+        )
+
+    logged(Patient, named.pk, str(named))
+    logged(Report, 1, "Report 1 of screening 1 (ready)")
+    kept = {
+        logged(Clinic, clinic_a.pk, str(clinic_a)).pk,
+        logged(User, practitioner.pk, practitioner.username).pk,
+        logged(Group, group.pk, group.name).pk,
+    }
     migration = importlib.import_module("clinic.migrations.0010_admin_log_entries_deleted")
 
+    # when the migration runs
     migration.admin_log_entries_delete(apps, None)
 
-    assert not LogEntry.objects.exists()
+    # then the history of staff, settings and privileges stays, and no row names the patient
+    assert set(LogEntry.objects.values_list("pk", flat=True)) == kept
+    assert not LogEntry.objects.filter(object_repr__contains="Oldlog").exists()
 
 
 def test_the_confirmation_naming_a_patient_stays_on_the_server(

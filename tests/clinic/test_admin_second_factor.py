@@ -1,17 +1,19 @@
 """A clinic admin resets the second factor of a staff member who lost their phone, in the user
 admin: only users of their own clinic, never a superuser (unless a superuser), never their own,
-audited; the user sets it up again at their next request when the clinic requires it."""
+audited; the user's sessions end, and they set it up again when the clinic requires it."""
 
 from __future__ import annotations
 
 import pytest
-from django.test import Client
+from django.core.exceptions import ImproperlyConfigured
+from django.test import Client, override_settings
 from django.urls import reverse
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit.models import AuditEvent
 from clinic.models import Clinic, User
+from clinic.second_factor import second_factor_reset
 from tests.factories import UserFactory, with_permissions
 
 pytestmark = pytest.mark.django_db
@@ -51,6 +53,16 @@ def has_second_factor(user: User) -> bool:
 def signed_in(user: User) -> Client:
     client = Client()
     client.force_login(user)
+    return client
+
+
+def password_signed_in(user: User) -> Client:
+    """A browser signed in through the sign-in page (a stored session, as in production)."""
+    client = Client()
+    response = client.post(
+        reverse("login"), {"username": user.username, "password": "correct-horse-battery"}
+    )
+    assert response.status_code == 302
     return client
 
 
@@ -96,26 +108,36 @@ def test_a_clinic_admin_resets_a_staff_member_of_their_clinic_and_it_is_audited(
     assert event.detail == "admin: second factor reset"
 
 
-def test_the_user_sets_it_up_again_at_their_next_request_when_the_clinic_requires_it(
-    clinic_admin: User, practitioner: User
+def test_the_reset_signs_the_user_out_everywhere_and_they_set_it_up_again_when_required(
+    clinic_admin: User, practitioner: User, clinic_a: Clinic
 ) -> None:
-    # given: a clinic requiring the second factor and a practitioner signed in with a code
+    # given: a clinic requiring the second factor, a practitioner signed in with a code in two
+    # browsers, a colleague signed in too, and the clinic admin
     Clinic.objects.filter(pk=practitioner.clinic_id).update(require_second_factor=True)
     with_second_factor(practitioner)
-    theirs = Client()
-    theirs.post(
-        reverse("login"), {"username": practitioner.username, "password": "correct-horse-battery"}
-    )
-    theirs.post(reverse("dashboard:second_factor_verify"), {"code": "abcd2345"})
-    assert theirs.get(reverse("dashboard:home")).status_code == 200
+    theirs = [password_signed_in(practitioner) for _ in range(2)]
+    for browser, recovery_code in zip(theirs, ["abcd2345", "efgh6723"], strict=True):
+        browser.post(reverse("dashboard:second_factor_verify"), {"code": recovery_code})
+        assert browser.get(reverse("dashboard:home")).status_code == 200
+    colleague_user = UserFactory(clinic=clinic_a)
+    colleague = password_signed_in(colleague_user)
     admin = signed_in(with_second_factor(clinic_admin))
     admin.post(reverse("dashboard:second_factor_verify"), {"code": "abcd2345"})
 
     # when: their phone is lost, and the clinic admin resets the second factor
     reset(admin, practitioner)
 
-    # then: their session goes to set up the app again
-    response = theirs.get(reverse("dashboard:home"))
+    # then: both their sessions are over (whoever holds the phone is signed out too), the
+    # colleague's and the admin's are not
+    for browser in theirs:
+        response = browser.get(reverse("dashboard:home"))
+        assert response.status_code == 302
+        assert response.url.startswith(reverse("login"))
+    assert colleague.session.get("_auth_user_id") == str(colleague_user.pk)
+    assert admin.get(CHANGELIST).status_code == 200
+    # and signing in again, they are sent to set up the app
+    again = password_signed_in(practitioner)
+    response = again.get(reverse("dashboard:home"))
     assert response.status_code == 302
     assert response.url.startswith(reverse("dashboard:second_factor_enrol"))
 
@@ -156,3 +178,14 @@ def test_a_superuser_resets_a_superuser(superuser: User) -> None:
 
     assert not has_second_factor(other)
     assert reset_events() == [(superuser.pk, str(other.pk), AuditEvent.Action.UPDATE)]
+
+
+@override_settings(SESSION_ENGINE="django.contrib.sessions.backends.signed_cookies")
+def test_sessions_kept_where_they_cannot_be_listed_make_the_reset_fail_loudly(
+    superuser: User, practitioner: User
+) -> None:
+    # A reset that could not end the sessions must not pass for one that did.
+    with pytest.raises(ImproperlyConfigured):
+        second_factor_reset(with_second_factor(practitioner), by=superuser)
+
+    assert has_second_factor(practitioner)
