@@ -3,11 +3,15 @@ for replays) that are about the patient's records go."""
 
 from __future__ import annotations
 
-import json
+from functools import reduce
+from operator import or_
 from typing import Any
 
+from django.db.models import Q
 from django.dispatch import receiver
+from django.utils import timezone
 
+from api.idempotency import RETENTION
 from api.models import IdempotencyKey
 from screening.erasure import ErasedRecords
 from screening.signals import patient_erasing
@@ -15,23 +19,27 @@ from screening.signals import patient_erasing
 
 @receiver(patient_erasing, dispatch_uid="api.idempotency_keys_of_erased_patient")
 def idempotency_keys_of_erased_patient(*, records: ErasedRecords, **kwargs: Any) -> dict[str, int]:
-    """Every stored response of the clinic is read (a day's POSTs at most: keys are purged
-    after 24 hours): its Location or its body naming the records (`mentioned_in`) sends it.
-    A retry with such a key afterwards is answered as a new request."""
-    rows = IdempotencyKey.objects.filter(clinic_id=records.clinic_id).values_list(
-        "pk", "location", "response_body"
+    """The stored responses whose Location or body names the records (`mentioned_in`) go. A
+    retry with such a key afterwards is answered as a new request.
+
+    The database narrows the candidates to the clinic's keys still replayed (younger than
+    `RETENTION`) whose Location or body holds one of the records' search texts; only those are
+    read and parsed. The clinic's older keys are never replayed: they go unread, as the hourly
+    purge would take them (not counted: they need not be about the patient).
+    """
+    cutoff = timezone.now() - RETENTION
+    IdempotencyKey.objects.filter(clinic_id=records.clinic_id, created_at__lt=cutoff).delete()
+    texts = records.search_texts()
+    mentions = reduce(
+        or_, (Q(location__contains=text) | Q(response_body__contains=text) for text in texts)
     )
+    rows = IdempotencyKey.objects.filter(
+        mentions, clinic_id=records.clinic_id, created_at__gte=cutoff
+    ).values_list("pk", "location", "response_body")
     ids = [
         pk
         for pk, location, body in rows.iterator()
-        if records.mentioned_in([location, response_data(body)])
+        if records.mentioned_in(location) or records.mentioned_in_json(body)
     ]
     deleted = IdempotencyKey.objects.filter(pk__in=ids).delete()[0]
     return {"stored API responses": deleted}
-
-
-def response_data(body: str) -> Any:
-    try:
-        return json.loads(body) if body else None
-    except ValueError:
-        return None

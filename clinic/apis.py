@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db.models import Q, QuerySet
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -23,7 +24,13 @@ from audit.models import AuditEvent
 from clinic.models import Invitation, Patient
 from clinic.serializers import InvitationCreateSerializer, InvitationSerializer, PatientSerializer
 from clinic.services import invitation_create, patient_create, patient_update
-from screening.erasure import REQUESTED_REASONS, ErasureReason, ErasureRefused, patient_erase
+from screening.erasure import (
+    REQUESTED_REASONS,
+    ErasureReason,
+    ErasureRefused,
+    erasure_permitted,
+    patient_erase,
+)
 
 
 class PatientFilter(django_filters.FilterSet):
@@ -83,8 +90,10 @@ class PatientListApi(IdempotentCreateMixin, ClinicAPIView, generics.ListCreateAP
             "intakes, screenings, notes, reports and their PDFs, alarm notices, webhook "
             "deliveries and stored responses about them. The audit trail keeps its events "
             "(ids only) and records the erasure. Refused with 409 while the clinic's "
-            "retention period holds the records (`detail` names the day it ends). For "
-            "read-write API clients and clinic admins."
+            "retention period holds the records (`detail` names the last day held and the "
+            "first day erasure is allowed). For clinic admins' sessions and read-write API "
+            "clients that a clinic admin allowed to erase patients (`can erase patients` of "
+            "the API client, in the admin); any other client is refused with 403."
         ),
         parameters=[
             OpenApiParameter(
@@ -98,6 +107,11 @@ class PatientListApi(IdempotentCreateMixin, ClinicAPIView, generics.ListCreateAP
         ],
         responses={
             204: OpenApiResponse(description="Erased."),
+            403: OpenApiResponse(
+                ErrorSerializer,
+                description="Not a clinic admin, or an API client not allowed to erase "
+                "patients (`detail` says which); nothing was erased.",
+            ),
             409: OpenApiResponse(
                 ErrorSerializer,
                 description="The clinic's retention period still holds the patient's "
@@ -127,10 +141,10 @@ class PatientDetailApi(ClinicAPIView, generics.RetrieveUpdateDestroyAPIView):
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         patient = self.get_object()
         principal = self.principal
-        if not principal.is_clinic_admin:
-            raise exceptions.PermissionDenied(
-                "Only a clinic admin or a read-write API client can erase a patient."
-            )
+        try:
+            erasure_permitted(patient=patient, by_user=principal.user, by_client=principal.client)
+        except DjangoPermissionDenied as refused:
+            raise exceptions.PermissionDenied(str(refused)) from None
         reason = request.query_params.get("reason", ErasureReason.PATIENT_REQUEST)
         if reason not in dict(REQUESTED_REASONS):
             raise exceptions.ValidationError(
@@ -143,6 +157,8 @@ class PatientDetailApi(ClinicAPIView, generics.RetrieveUpdateDestroyAPIView):
             )
         except ErasureRefused as refused:
             raise ErasureHeld(refused.reason) from None
+        except Patient.DoesNotExist:  # erased by another request since the look-up
+            raise exceptions.NotFound() from None
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -26,6 +27,19 @@ TOKEN_PREFIX = "bik_"
 def new_token(prefix: str = "") -> str:
     # 32 random bytes: 256 bits, well above the 128 an invitation needs.
     return prefix + secrets.token_urlsafe(32)
+
+
+def retention_days_validate(value: int) -> None:
+    """Refuse a retention period under `RETENTION_MIN_DAYS`: the daily sweep erases every patient
+    whose last intake is older than the period, so 0 or 1 would erase them all."""
+    minimum = settings.RETENTION_MIN_DAYS
+    if value < minimum:
+        raise ValidationError(
+            "Retention days must be at least %(minimum)s (RETENTION_MIN_DAYS), or empty to keep "
+            "records until the practice removes them.",
+            code="retention_days_min",
+            params={"minimum": minimum},
+        )
 
 
 class Clinic(models.Model):
@@ -49,8 +63,9 @@ class Clinic(models.Model):
     retention_days = models.PositiveIntegerField(
         null=True,
         blank=True,
-        help_text="How many days a patient's records are kept after their last intake. Empty: "
-        "kept until the practice removes them.",
+        validators=[retention_days_validate],
+        help_text="How many days a patient's records are kept after their last intake (at least "
+        "RETENTION_MIN_DAYS, a year by default). Empty: kept until the practice removes them.",
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
@@ -161,6 +176,12 @@ class ApiClient(models.Model):
     )
     token_sha256 = models.CharField(max_length=64, unique=True)
     scope = models.CharField(max_length=20, choices=Scope.choices, default=Scope.READ)
+    can_erase = models.BooleanField(
+        "can erase patients",
+        default=False,
+        help_text="It may erase patients (DELETE /api/v1/patients/{id}/): everything held about "
+        "them, for good. Needs the read-and-write scope.",
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     revoked_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)

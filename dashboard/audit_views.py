@@ -7,7 +7,6 @@ and so is every export (`export`).
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
@@ -18,17 +17,9 @@ from audit.models import AuditEvent
 from audit.selectors import clinic_audit_events
 from audit.services import audit_record
 from clinic.models import User
-from dashboard.views import staff_page
+from dashboard.views import clinic_admin, staff_page
 
 EVENTS_PER_PAGE = 50
-
-
-def clinic_admin(request: HttpRequest) -> User:
-    """The signed-in clinic admin; PermissionDenied for anyone else."""
-    user = request.user
-    if not isinstance(user, User) or not user.is_clinic_admin or user.clinic_id is None:
-        raise PermissionDenied("Only a clinic admin can read the audit trail.")
-    return user
 
 
 def filtered_events(request: HttpRequest, user: User) -> AuditEventFilter:
@@ -43,7 +34,7 @@ def filtered_events(request: HttpRequest, user: User) -> AuditEventFilter:
 @staff_page
 def audit_events(request: HttpRequest) -> HttpResponse:
     """The clinic's audit events, newest first, 50 a page, filtered."""
-    user = clinic_admin(request)
+    user = clinic_admin(request, may="read the audit trail")
     filterset = filtered_events(request, user)
     # A wrong filter shows no events (and names the field), never all of them.
     events = (
@@ -66,7 +57,7 @@ def audit_events(request: HttpRequest) -> HttpResponse:
 @staff_page
 def audit_events_csv(request: HttpRequest) -> HttpResponseBase:
     """The filtered events as CSV (all of them, not one page); the export is recorded."""
-    user = clinic_admin(request)
+    user = clinic_admin(request, may="read the audit trail")
     filterset = filtered_events(request, user)
     if filterset.is_bound and not filterset.is_valid():
         return render(

@@ -2,7 +2,9 @@
 
 Clinic admins only (anyone else: 403; another clinic's patient: 404). The page says what is
 removed and asks for the patient's full name, typed, and a reason; while the clinic's
-retention period holds the records it shows why instead, and a POST is refused (409). The
+retention period holds the records it shows why instead, and a POST is refused (409). A POST
+for a patient erased meanwhile (a second tab, a double click) goes back to the patient list
+with a message. The
 change is a POST with the CSRF token; the erasure is audited by the service, and showing the
 page (which names the patient) is audited as a read.
 """
@@ -13,7 +15,6 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
@@ -21,8 +22,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from audit.models import AuditEvent
-from clinic.models import Patient, User
-from dashboard.views import audit, clinic_rows, staff_page
+from clinic.models import Patient
+from dashboard.views import audit, clinic_admin, clinic_rows, staff_page
 from screening.erasure import REQUESTED_REASONS, ErasureRefused, erasure_refusal, patient_erase
 
 
@@ -52,19 +53,11 @@ def folded(name: str) -> str:
     return " ".join(name.split()).casefold()
 
 
-def clinic_admin(request: HttpRequest) -> User:
-    """The signed-in clinic admin; PermissionDenied for anyone else."""
-    user = request.user
-    if not isinstance(user, User) or not user.is_clinic_admin or user.clinic_id is None:
-        raise PermissionDenied("Only a clinic admin can erase a patient.")
-    return user
-
-
 @staff_page
 @require_http_methods(["GET", "POST"])
 def patient_erase_view(request: HttpRequest, pk: int) -> HttpResponseBase:
     """GET: what erasure removes, and the form (or why it is refused); POST: erase."""
-    user = clinic_admin(request)
+    user = clinic_admin(request, may="erase a patient")
     patient = get_object_or_404(clinic_rows(request, Patient.objects.all()), pk=pk)
     refusal = erasure_refusal(patient=patient)
     form = ErasureForm(request.POST if request.method == "POST" else None, patient=patient)
@@ -73,6 +66,9 @@ def patient_erase_view(request: HttpRequest, pk: int) -> HttpResponseBase:
             patient_erase(patient=patient, reason=form.cleaned_data["reason"], by_user=user)
         except ErasureRefused as refused:  # an intake arrived since the check
             refusal = refused.reason
+        except Patient.DoesNotExist:  # erased since the look-up (another tab, a double click)
+            messages.info(request, f"Patient {pk} had already been erased.")
+            return HttpResponseRedirect(reverse("dashboard:patients"))
         else:
             messages.success(request, f"Patient {pk} and everything held about them was erased.")
             return HttpResponseRedirect(reverse("dashboard:patients"))

@@ -20,7 +20,6 @@ from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.forms import AuthenticationForm
-from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError
 from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
@@ -33,7 +32,7 @@ from audit.models import AuditEvent
 from audit.services import audit_record
 from clinic.models import User
 from clinic.request_origin import client_key
-from dashboard.views import staff_page
+from dashboard.views import clinic_admin, staff_page
 
 logger = logging.getLogger(__name__)
 
@@ -132,19 +131,12 @@ def locked_usernames(usernames: list[str]) -> dict[str, int]:
     }
 
 
-def clinic_admin_of(request: HttpRequest) -> tuple[User, int]:
-    """The signed-in clinic admin and their clinic's id; PermissionDenied for anyone else."""
-    user = request.user
-    if not isinstance(user, User) or not user.is_clinic_admin or user.clinic_id is None:
-        raise PermissionDenied("Only a clinic admin can unlock sign-ins.")
-    return user, user.clinic_id
-
-
 @staff_page
 def locked_accounts(request: HttpRequest) -> HttpResponse:
     """The clinic's users who are locked out of signing in, each with an unlock button."""
-    _, clinic_id = clinic_admin_of(request)
-    users = {u.username: u for u in User.objects.filter(clinic_id=clinic_id)}
+    admin = clinic_admin(request, may="unlock sign-ins")
+    assert admin.clinic_id is not None  # a clinic admin's, as clinic_admin checked
+    users = {u.username: u for u in User.objects.filter(clinic_id=admin.clinic_id)}
     locked = locked_usernames(list(users))
     rows = [{"user": users[name], "failures": count} for name, count in sorted(locked.items())]
     return render(
@@ -158,11 +150,11 @@ def locked_accounts(request: HttpRequest) -> HttpResponse:
 @require_POST
 def account_unlock(request: HttpRequest, pk: int) -> HttpResponseRedirect:
     """Lift the lock-out of one user of the admin's clinic (their failed sign-ins are forgotten)."""
-    admin, clinic_id = clinic_admin_of(request)
-    user = get_object_or_404(User, pk=pk, clinic_id=clinic_id)
+    admin = clinic_admin(request, may="unlock sign-ins")
+    user = get_object_or_404(User, pk=pk, clinic_id=admin.clinic_id)
     axes_reset(username=user.username)
     audit_record(
-        clinic=clinic_id,
+        clinic=admin.clinic_id,
         action=AuditEvent.Action.UPDATE,
         object_type="user",
         object_id=user.pk,

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Case, Count, Max, Model, Q, QuerySet, Value, When
 from django.http import (
@@ -65,6 +65,15 @@ def staff_page(view: View) -> View:
         return view(request, *args, **kwargs)
 
     return login_required(never_cache(wrapped))
+
+
+def clinic_admin(request: HttpRequest, *, may: str) -> User:
+    """The signed-in clinic admin; PermissionDenied for anyone else, saying that only a clinic
+    admin `may` ("erase a patient")."""
+    user = request.user
+    if not isinstance(user, User) or not user.is_clinic_admin or user.clinic_id is None:
+        raise PermissionDenied(f"Only a clinic admin can {may}.")
+    return user
 
 
 def clinic_rows(request: HttpRequest, queryset: QuerySet[M]) -> QuerySet[M]:

@@ -9,7 +9,7 @@ from django.dispatch import receiver
 
 from notifications.models import AlarmNotice
 from notifications.services import alarm_notices_queue
-from screening.erasure import ErasedRecords, admin_history_delete
+from screening.erasure import ErasedRecords
 from screening.models import Screening
 from screening.signals import patient_erasing, screening_stored
 
@@ -23,11 +23,7 @@ def alarm_notice_of_stored_screening(*, screening: Screening, **kwargs: Any) -> 
 def alarm_notices_of_erased_patient(*, records: ErasedRecords, **kwargs: Any) -> dict[str, int]:
     """Delete the notices of the erased screenings: a pending one is never sent (its task finds
     no row)."""
-    ids = list(
-        AlarmNotice.objects.filter(
-            clinic_id=records.clinic_id, screening_id__in=records.screening_ids
-        ).values_list("pk", flat=True)
-    )
-    history = admin_history_delete(AlarmNotice, ids)
-    deleted = AlarmNotice.objects.filter(pk__in=ids).delete()[0]
-    return {"alarm notices": deleted, "admin history entries": history}
+    deleted = AlarmNotice.objects.filter(
+        clinic_id=records.clinic_id, screening_id__in=records.screening_ids
+    ).delete()[0]
+    return {"alarm notices": deleted}

@@ -4,6 +4,7 @@ deletes their reports, and their PDF files once it has committed."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.db import transaction
@@ -11,9 +12,11 @@ from django.dispatch import receiver
 
 from reports.models import Report, reports_storage
 from reports.services import report_queue, report_regenerate
-from screening.erasure import ErasedRecords, admin_history_delete
+from screening.erasure import ErasedRecords
 from screening.models import Screening
 from screening.signals import patient_erasing, screening_changed, screening_stored
+
+logger = logging.getLogger(__name__)
 
 
 @receiver(screening_stored, dispatch_uid="reports.report_of_stored_screening")
@@ -30,21 +33,36 @@ def report_of_changed_screening(*, screening: Screening, **kwargs: Any) -> None:
 @receiver(patient_erasing, dispatch_uid="reports.reports_of_erased_patient")
 def reports_of_erased_patient(*, records: ErasedRecords, **kwargs: Any) -> dict[str, int]:
     """Delete the reports of the erased screenings; their files go after the commit (a
-    rollback keeps both). A render still running finds its row gone and drops its file
-    (`report_finish`)."""
-    reports = Report.objects.filter(
-        clinic_id=records.clinic_id, screening_id__in=records.screening_ids
+    rollback keeps both).
+
+    The rows are locked before their file names are read: a render finishing meanwhile
+    waits, then finds its row gone and drops its own file (`report_finish`); one that
+    finished before has its name read here.
+    """
+    rows = list(
+        Report.objects.select_for_update()
+        .filter(clinic_id=records.clinic_id, screening_id__in=records.screening_ids)
+        .order_by("pk")
+        .values_list("pk", "file")
     )
-    rows = list(reports.values_list("pk", "file"))
-    files = [name for _, name in rows if name]
-    history = admin_history_delete(Report, [pk for pk, _ in rows])
+    files = [(pk, name) for pk, name in rows if name]
     deleted = Report.objects.filter(pk__in=[pk for pk, _ in rows]).delete()[0]
     if files:
         transaction.on_commit(lambda: report_files_delete(files), robust=True)
-    return {"reports": deleted, "PDF files": len(files), "admin history entries": history}
+    return {"reports": deleted, "PDF files": len(files)}
 
 
-def report_files_delete(names: list[str]) -> None:
+def report_files_delete(files: list[tuple[int, str]]) -> None:
+    """Delete the PDF file of each erased report (`(report id, file name)`): one that fails
+    does not keep the others, and is logged by the report's id only (neither its name nor
+    the error's text, which may hold it)."""
     storage = reports_storage()
-    for name in names:
-        storage.delete(name)
+    for report_id, name in files:
+        try:
+            storage.delete(name)
+        except Exception as error:  # any storage's error: the next files must still go
+            logger.warning(
+                "the PDF file of erased report %s was not deleted (%s)",
+                report_id,
+                type(error).__name__,
+            )

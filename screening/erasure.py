@@ -1,23 +1,26 @@
 """A patient's erasure, on request or at the end of the clinic's retention period.
 
 Erasure deletes everything that identifies the patient: the patient row, its invitations
-(drafts included), intakes, screenings, note revisions and the admin's history of them; the
-apps that react to the domain delete their own rows about them (report rows and PDF files,
-alarm notices, webhook deliveries, stored API responses) through `patient_erasing`. The audit
-trail is not touched: its events name ids only, and one more event records the erasure with
-counts, never a name. Everything happens in one transaction: either all of it or nothing.
+(drafts included), intakes, screenings and note revisions; the apps that react to the domain
+delete their own rows about them (report rows and PDF files, alarm notices, webhook
+deliveries, stored API responses) through `patient_erasing`; Django's admin log entries of the
+domain's rows go too (`admin_history_delete`). The audit trail is not touched: its events name
+ids only, and one more event records the erasure with counts, never a name. Everything happens
+in one transaction: either all of it or nothing.
 
 It is refused while the clinic's retention period holds the records (`erasure_refusal`), and
-only a clinic admin, a read-write API client of the clinic or the retention sweep erases.
+only a clinic admin, a read-write API client of the clinic that a clinic admin allowed to erase
+(`ApiClient.can_erase`) or the retention sweep erases.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -97,6 +100,25 @@ class ErasedRecords:
                 return True
         return False
 
+    def mentioned_in_json(self, text: str) -> bool:
+        """`mentioned_in` of JSON text (a stored response body, a webhook payload); text that
+        is not JSON mentions nothing."""
+        try:
+            data = json.loads(text)
+        except (ValueError, RecursionError):
+            return False
+        return self.mentioned_in(data)
+
+    def search_texts(self) -> list[str]:
+        """Texts of which JSON mentioning the records (`mentioned_in`) holds at least one: the
+        id members (compact or with a space; `"screening":12` also finds 120) and the link
+        paths. A database narrows stored JSON to the rows holding one; `mentioned_in` decides."""
+        members = [("patient", self.patient_id), ("id", self.patient_id)]
+        members += [("intake", pk) for pk in sorted(self.intake_ids)]
+        members += [("screening", pk) for pk in sorted(self.screening_ids)]
+        texts = [f'"{name}"{colon}{pk}' for name, pk in members for colon in (":", ": ")]
+        return texts + sorted(self.link_paths())
+
     def link_paths(self) -> set[str]:
         """The paths of every API resource of these records (`clinic.links.Links`)."""
         paths = Links("")
@@ -132,14 +154,20 @@ class Erasure:
 
 
 def erasure_refusal(*, patient: Patient, now: datetime | None = None) -> str | None:
-    """Why the patient cannot be erased now (naming the day the hold ends), or None."""
+    """Why the patient cannot be erased now, naming the last day held and the first day
+    erasure is allowed (the hold ends at the start of that day, in the site's time zone), or
+    None."""
     held_until = retention_held_until(patient=patient)
     if held_until is None or (now or timezone.now()) >= held_until:
         return None
-    day = timezone.localtime(held_until).date().isoformat()
+    zone = timezone.get_default_timezone()
+    first_day = timezone.localtime(held_until, zone).date()
+    last_day = first_day - timedelta(days=1)
     return (
-        f"The clinic keeps a patient's records for its retention period after the last intake: "
-        f"this patient's records are held until {day} and cannot be erased before then."
+        "The clinic keeps a patient's records for its retention period, counted from the last "
+        "intake (without one, from when the patient was added or last invited): this "
+        f"patient's records are held until {last_day.isoformat()} and can be erased from "
+        f"{first_day.isoformat()} on ({zone.key} time)."
     )
 
 
@@ -147,7 +175,8 @@ def erasure_permitted(
     *, patient: Patient, by_user: User | None, by_client: ApiClient | None
 ) -> None:
     """PermissionDenied unless a clinic admin or a read-write client of the patient's clinic
-    erases; neither means the system (the retention sweep)."""
+    allowed to erase (`ApiClient.can_erase`) erases; neither means the system (the retention
+    sweep)."""
     if by_user is not None and not (
         by_user.is_clinic_admin and by_user.clinic_id == patient.clinic_id
     ):
@@ -156,6 +185,11 @@ def erasure_permitted(
         by_client.can_write and by_client.is_active and by_client.clinic_id == patient.clinic_id
     ):
         raise PermissionDenied("Only a read-write API client of the clinic can erase a patient.")
+    if by_client is not None and not by_client.can_erase:
+        raise PermissionDenied(
+            "This API client may not erase patients: a clinic admin can allow it "
+            "('can erase patients' of the API client, in the admin)."
+        )
 
 
 def patient_erase(
@@ -169,7 +203,8 @@ def patient_erase(
     """Erase the patient and everything about them, in one transaction, audited.
 
     Raises ErasureRefused while the retention period holds the records, PermissionDenied for
-    anyone but a clinic admin or a read-write client of the clinic, and Patient.DoesNotExist
+    anyone but a clinic admin or a read-write client of the clinic allowed to erase, and
+    Patient.DoesNotExist
     when the patient was erased meanwhile. The patient's row is locked first, so an intake
     arriving at the same time waits and then fails rather than being left without a patient.
     """
@@ -243,8 +278,13 @@ def patient_records_delete(*, patient: Patient) -> dict[str, int]:
 
 
 def admin_history_delete(model: type[Model], ids: list[Any]) -> int:
-    """Delete the admin's change history of these rows (its entries name the row as `str()`
-    shows it: a patient's name); how many entries."""
+    """Delete Django's admin log entries of these rows; how many.
+
+    The admin writes none any more (`clinic.admin_log`) and migration clinic/0010 deleted
+    those about patient data written before; an entry written otherwise (`LogEntry.objects.log_action` in a
+    shell, an admin of a third-party app) would name the row as `str()` shows it: a patient's
+    name. Only the domain's rows: those of reports and alarm notices name ids only.
+    """
     if not ids:
         return 0
     content_type = ContentType.objects.get_for_model(model, for_concrete_model=False)

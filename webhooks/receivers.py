@@ -3,7 +3,8 @@ or not (a pending one is never sent: its task finds no row)."""
 
 from __future__ import annotations
 
-import json
+from functools import reduce
+from operator import or_
 from typing import Any
 
 from django.db.models import Q
@@ -12,6 +13,7 @@ from django.dispatch import receiver
 from screening.erasure import ErasedRecords
 from screening.signals import patient_erasing
 from webhooks.models import WebhookDelivery
+from webhooks.services import SCREENING_CREATED, event_id_for
 
 
 @receiver(patient_erasing, dispatch_uid="webhooks.deliveries_of_erased_patient")
@@ -22,28 +24,28 @@ def deliveries_of_erased_patient(*, records: ErasedRecords, **kwargs: Any) -> di
 
 
 def webhook_deliveries_about(records: ErasedRecords) -> list[int]:
-    """The clinic's deliveries whose payload is about the records (`mentioned_in`).
+    """The clinic's deliveries about the records.
 
-    The database narrows the candidates to payloads holding one of the ids as a `patient`,
-    `intake` or `screening` member (payloads are compact JSON: `"screening":12`, which also
-    finds 120); each candidate's JSON then decides.
+    A `screening.created` delivery is about them exactly when its event id is one of their
+    screenings' (`event_id_for`): found by id, not read. Any other event's id says nothing
+    of its subject: the database narrows those to payloads holding one of the records'
+    search texts, and each candidate's JSON then decides (`mentioned_in`).
     """
-    members = [("patient", records.patient_id)]
-    members += [("intake", pk) for pk in records.intake_ids]
-    members += [("screening", pk) for pk in records.screening_ids]
-    candidates = Q()
-    for name, pk in members:
-        candidates |= Q(payload__contains=f'"{name}":{pk}') | Q(payload__contains=f'"{name}": {pk}')
-    rows = WebhookDelivery.objects.filter(candidates, clinic_id=records.clinic_id)
-    return [
+    created_events = [event_id_for(SCREENING_CREATED, pk) for pk in records.screening_ids]
+    other_events = Q(
+        reduce(or_, (Q(payload__contains=text) for text in records.search_texts()))
+    ) & ~Q(event_type=SCREENING_CREATED)
+    clinic_deliveries = WebhookDelivery.objects.filter(clinic_id=records.clinic_id)
+    created = list(
+        clinic_deliveries.filter(
+            event_type=SCREENING_CREATED, event_id__in=created_events
+        ).values_list("pk", flat=True)
+    )
+    others = [
         pk
-        for pk, payload in rows.values_list("pk", "payload").iterator()
-        if records.mentioned_in(payload_data(payload))
+        for pk, payload in clinic_deliveries.filter(other_events)
+        .values_list("pk", "payload")
+        .iterator()
+        if records.mentioned_in_json(payload)
     ]
-
-
-def payload_data(payload: str) -> Any:
-    try:
-        return json.loads(payload)
-    except ValueError:
-        return None
+    return created + others

@@ -19,7 +19,7 @@ from rest_framework.test import APIClient
 
 from audit.models import AuditEvent
 from audit.services import ids_in_words
-from clinic.models import Clinic, Invitation, Patient
+from clinic.models import ApiClient, Clinic, Invitation, Patient
 from reports.models import Report, reports_storage
 from screening.models import Intake, Screening
 from screening.samples import sample_document
@@ -126,6 +126,14 @@ OPERATIONS = [
         lambda w: f"/api/v1/patients/{w.patient.pk}/",
         WRITE_A_OBJECT,
         lambda w: {"external_id": "A-0001", "given_name": "Re", "family_name": "Placed"},
+    ),
+    # Read-write clients erase only once a clinic admin allows it (`ApiClient.can_erase`):
+    # `test_a_client_allowed_to_erase_erases_only_its_clinics_patients`.
+    Operation(
+        "patient erase",
+        "delete",
+        lambda w: f"/api/v1/patients/{w.patient.pk}/?reason=patient_request",
+        expect(401, 403, 403, 404, 403, 404),
     ),
     Operation(
         "invitation create",
@@ -350,3 +358,24 @@ def test_authorisation_matrix(
         if shown:
             event = AuditEvent.objects.filter(action=AuditEvent.Action.LIST).latest("id")
             assert event.detail == ids_in_words(shown)
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"), [("a_read", 403), ("a_write", 204), ("b_client", 404)]
+)
+def test_a_client_allowed_to_erase_erases_only_its_clinics_patients(
+    role: str, expected: int, world: World, callers: Callable[[str], APIClient]
+) -> None:
+    # given: every client allowed to erase, the read-only one too
+    ApiClient.objects.update(can_erase=True)
+    before = table_counts()
+
+    # when
+    response = callers(role).delete(f"/api/v1/patients/{world.patient.pk}/")
+
+    # then
+    assert response.status_code == expected, response.content[:300]
+    erased = not Patient.objects.filter(pk=world.patient.pk).exists()
+    assert erased is (expected == 204)
+    if expected >= 400:
+        assert table_counts() == before

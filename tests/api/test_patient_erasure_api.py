@@ -1,5 +1,6 @@
-"""`DELETE /api/v1/patients/{id}/`: erases for read-write clients and clinic admins (204),
-refused while the retention period holds the records (409, naming the day it ends), to
+"""`DELETE /api/v1/patients/{id}/`: erases for clinic admins and read-write clients that a
+clinic admin allowed to erase (204), refused while the retention period holds the records
+(409, naming the last day held and the first day allowed), to read-write clients not allowed,
 read-only clients and practitioners (403); another clinic's patient is not found (404)."""
 
 from __future__ import annotations
@@ -25,12 +26,21 @@ def screened(patient: Patient) -> Patient:
     return patient
 
 
+@pytest.fixture
+def eraser(tokens: Tokens) -> APIClient:
+    """Clinic A's read-write client, allowed by a clinic admin to erase patients."""
+    ApiClient.objects.filter(name="practice-system").update(can_erase=True)
+    return bearer(tokens.a_write)
+
+
 def url(patient: Patient) -> str:
     return f"/api/v1/patients/{patient.pk}/"
 
 
-def test_a_read_write_client_erases_a_patient(tokens: Tokens, screened: Patient) -> None:
-    response = bearer(tokens.a_write).delete(url(screened))
+def test_a_read_write_client_allowed_to_erase_erases_a_patient(
+    eraser: APIClient, tokens: Tokens, screened: Patient
+) -> None:
+    response = eraser.delete(url(screened))
 
     assert response.status_code == 204
     assert response.content == b""
@@ -49,6 +59,18 @@ def test_a_clinic_admin_session_erases_with_a_reason(clinic_a: Clinic, screened:
     assert response.status_code == 204
     event = AuditEvent.objects.get(action=AuditEvent.Action.ERASE)
     assert event.user_id == admin.pk and event.detail.startswith("recorded_in_error: ")
+
+
+def test_a_read_write_client_not_allowed_to_erase_is_refused_saying_so(
+    tokens: Tokens, screened: Patient
+) -> None:
+    response = bearer(tokens.a_write).delete(url(screened))
+
+    assert response.status_code == 403
+    assert response.json()["detail"].startswith("This API client may not erase patients")
+    assert "can erase patients" in response.json()["detail"]
+    assert Intake.objects.filter(patient=screened).exists()
+    assert not AuditEvent.objects.filter(action=AuditEvent.Action.ERASE).exists()
 
 
 @pytest.mark.parametrize("caller", ["read client", "practitioner"])
@@ -74,8 +96,8 @@ def test_another_clinics_patient_is_not_found(tokens: Tokens, screened: Patient)
     assert Patient.objects.filter(pk=screened.pk).exists()
 
 
-def test_while_held_it_answers_409_naming_the_day_and_erases_nothing(
-    tokens: Tokens, clinic_a: Clinic
+def test_while_held_it_answers_409_naming_the_days_and_erases_nothing(
+    eraser: APIClient, clinic_a: Clinic
 ) -> None:
     # given
     clinic_a.retention_days = 30
@@ -86,18 +108,18 @@ def test_while_held_it_answers_409_naming_the_day_and_erases_nothing(
 
     # when
     with time_machine.travel("2026-03-30T09:00:00Z", tick=False):
-        response = bearer(tokens.a_write).delete(url(patient))
+        response = eraser.delete(url(patient))
 
     # then
     assert response.status_code == 409
     body = response.json()
     assert (body["status"], body["code"], body["errors"]) == (409, "erasure_held", [])
-    assert "held until 2026-03-31" in body["detail"]
+    assert "held until 2026-03-31 and can be erased from 2026-04-01 on" in body["detail"]
     assert Intake.objects.filter(patient=patient).count() == 1
 
 
-def test_an_unknown_reason_is_refused(tokens: Tokens, screened: Patient) -> None:
-    response = bearer(tokens.a_write).delete(url(screened) + "?reason=retention")
+def test_an_unknown_reason_is_refused(eraser: APIClient, screened: Patient) -> None:
+    response = eraser.delete(url(screened) + "?reason=retention")
 
     assert response.status_code == 400
     assert response.json()["errors"][0]["field"] == "reason"
@@ -110,6 +132,7 @@ def test_the_schema_documents_the_erasure_and_its_refusal(tokens: Tokens) -> Non
     operation = schema["paths"]["/api/v1/patients/{id}/"]["delete"]
     assert {"204", "403", "404", "409"} <= set(operation["responses"])
     assert "erasure_held" in operation["responses"]["409"]["description"]
+    assert "allowed to erase" in operation["description"]
     (reason,) = operation["parameters"][-1:]
     assert reason["name"] == "reason"
     assert reason["schema"]["enum"] == ["patient_request", "recorded_in_error"]

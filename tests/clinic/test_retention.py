@@ -1,6 +1,7 @@
-"""Retention: the patients past their clinic's retention period, and only those, are erased by
-the daily sweep (audited, counts in the log), and the drafts of expired invitations, and only
-those, are emptied."""
+"""Retention: the patients past their clinic's retention period (from the last intake, or for
+a patient without one from their creation or last invitation, to the start of the following
+day), and only those, are erased by the daily sweep (audited, counts in the log), and the
+drafts of expired invitations, and only those, are emptied."""
 
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ def intake_at(patient: Patient, moment: str) -> None:
         screening_for(patient, sample_document(completed_on=moment[:10]))
 
 
-def test_it_reports_exactly_the_patients_whose_last_intake_is_older_than_the_period(
+def test_it_reports_exactly_the_patients_whose_period_ended_before_today(
     clinic_a: Clinic, clinic_b: Clinic
 ) -> None:
     # given: clinic A keeps 30 days, clinic B keeps everything
@@ -44,31 +45,62 @@ def test_it_reports_exactly_the_patients_whose_last_intake_is_older_than_the_per
     returned = PatientFactory(clinic=clinic_a)  # an old intake, and a recent one
     intake_at(returned, "2026-01-01T09:00:00Z")
     intake_at(returned, "2026-01-20T09:00:00Z")
-    on_the_day = PatientFactory(clinic=clinic_a)
-    intake_at(on_the_day, "2026-01-02T09:00:00Z")
-    PatientFactory(clinic=clinic_a)  # no intake: nothing to count from
+    ended_yesterday = PatientFactory(clinic=clinic_a)
+    intake_at(ended_yesterday, "2026-01-02T09:00:00Z")
+    ends_today = PatientFactory(clinic=clinic_a)
+    intake_at(ends_today, "2026-01-03T09:00:00Z")
+    with time_machine.travel("2025-12-01T09:00:00Z", tick=False):
+        added_long_ago = PatientFactory(clinic=clinic_a)  # no intake: counted from its creation
+        invited_lately = PatientFactory(clinic=clinic_a)
+    with time_machine.travel("2026-01-25T09:00:00Z", tick=False):
+        invitation_create(patient=invited_lately)  # no intake: counted from the invitation
     kept = PatientFactory(clinic=clinic_b)
     intake_at(kept, "2025-01-01T09:00:00Z")
 
     # when
-    with time_machine.travel("2026-02-01T09:00:00Z", tick=False):
+    with time_machine.travel("2026-02-02T09:00:00Z", tick=False):
         due = patients_past_retention()
 
-    # then: 31 days and exactly 30 days after the last intake are due, 12 days are not
+    # then: periods that ended before today are due; one ending today, 12 days ago, not
     assert [(c.clinic_id, c.retention_days) for c in due] == [(clinic_a.pk, 30)]
-    assert due[0].patient_ids == sorted([old.pk, on_the_day.pk])
+    assert due[0].patient_ids == sorted([old.pk, ended_yesterday.pk, added_long_ago.pk])
 
 
-def test_a_patient_is_not_due_one_second_before_the_period_ends(clinic_a: Clinic) -> None:
+def test_a_patient_is_due_from_the_start_of_the_day_after_the_period_ends(
+    clinic_a: Clinic,
+) -> None:
     clinic_a.retention_days = 30
     clinic_a.save()
     patient = PatientFactory(clinic=clinic_a)
-    intake_at(patient, "2026-01-02T09:00:00Z")
+    intake_at(patient, "2026-01-02T09:00:00Z")  # 30 days end at 2026-02-01 09:00
 
-    with time_machine.travel("2026-02-01T08:59:59Z", tick=False):
+    with time_machine.travel("2026-02-01T23:59:59Z", tick=False):
         assert patients_past_retention()[0].patient_ids == []
-    with time_machine.travel("2026-02-01T09:00:00Z", tick=False):
+    with time_machine.travel("2026-02-02T00:00:00Z", tick=False):
         assert patients_past_retention()[0].patient_ids == [patient.pk]
+
+
+def test_a_patient_invited_but_never_screened_is_erased_once_the_period_ends(
+    clinic_a: Clinic,
+) -> None:
+    # given: added and invited on 2026-01-01, never screened
+    clinic_a.retention_days = 30
+    clinic_a.save()
+    with time_machine.travel("2026-01-01T09:00:00Z", tick=False):
+        patient = PatientFactory(clinic=clinic_a)
+        invitation_create(patient=patient)
+
+    # when: held through 2026-01-31, swept on 2026-02-01
+    with time_machine.travel("2026-01-31T23:59:59Z", tick=False):
+        held = retention_sweep()
+    with time_machine.travel("2026-02-01T00:00:00Z", tick=False):
+        swept = retention_sweep()
+
+    # then: its name, email and birth date go with it
+    assert held.patients_erased == 0
+    assert swept.patients_erased == 1
+    assert not Patient.objects.filter(pk=patient.pk).exists()
+    assert not Invitation.objects.filter(patient_id=patient.pk).exists()
 
 
 def test_the_sweep_erases_exactly_the_due_patients_and_logs_counts_only(
@@ -83,12 +115,13 @@ def test_the_sweep_erases_exactly_the_due_patients_and_logs_counts_only(
     intake_at(due_a_day_ago, "2026-01-01T09:00:00Z")
     due_tomorrow = PatientFactory(clinic=clinic_a)
     intake_at(due_tomorrow, "2026-01-03T09:00:00Z")
-    never_screened = PatientFactory(clinic=clinic_a)
+    with time_machine.travel("2026-01-10T09:00:00Z", tick=False):
+        never_screened = PatientFactory(clinic=clinic_a)  # held from its creation
     kept_by_b = PatientFactory(clinic=clinic_b)
     intake_at(kept_by_b, "2025-01-01T09:00:00Z")
 
-    # when
-    with time_machine.travel("2026-02-01T09:00:00Z", tick=False), caplog.at_level(logging.INFO):
+    # when: on 2026-02-02 (held through the day the 30 days end, erased the day after)
+    with time_machine.travel("2026-02-02T09:00:00Z", tick=False), caplog.at_level(logging.INFO):
         sweep = retention_sweep()
 
     # then: exactly the two due are erased, each audited as the system's erasure
@@ -119,6 +152,7 @@ def test_a_due_patient_whose_intake_arrives_before_their_turn_is_not_erased(
     intake_at(patient, "2026-01-01T09:00:00Z")
     with time_machine.travel("2026-02-01T09:00:00Z", tick=False):
         (due,) = patients_past_retention()
+        assert due.patient_ids == [patient.pk]
         screening_for(patient, sample_document(completed_on="2026-02-01"))
 
         # when

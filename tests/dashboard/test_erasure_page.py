@@ -1,6 +1,7 @@
 """The clinic admin's erasure page: what is removed, the full name typed and a reason, a POST
 with the CSRF token; refused while the retention period holds the records; practitioners
-cannot, another clinic's patient is not found."""
+cannot, another clinic's patient is not found; a patient erased meanwhile sends the admin back
+to the patient list."""
 
 from __future__ import annotations
 
@@ -8,11 +9,13 @@ import re
 
 import pytest
 import time_machine
+from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import reverse
 
 from audit.models import AuditEvent
 from clinic.models import Clinic, Patient, User
+from screening.erasure import ErasureReason, patient_erase
 from screening.models import Intake
 from screening.samples import sample_document
 from tests.factories import PatientFactory, screening_for
@@ -143,9 +146,29 @@ def test_while_held_the_page_shows_why_and_a_post_is_refused(admin: User, clinic
     # then
     assert page.status_code == 200
     text = page.content.decode()
-    assert "held until 2026-03-31" in text
+    assert "held until 2026-03-31 and can be erased from 2026-04-01 on" in text
     assert not re.search(r'<form method="post" action="[^"]*/erase/"', text)
     assert refused.status_code == 409
     assert "held until 2026-03-31" in refused.content.decode()
     assert Intake.objects.filter(patient=patient).count() == 1
     assert not AuditEvent.objects.filter(action=AuditEvent.Action.ERASE).exists()
+
+
+def test_a_patient_erased_meanwhile_sends_the_admin_back_to_the_list(
+    admin: User, screened: Patient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given: another tab erases the patient after this request found them
+    def erased_in_another_tab(*, patient: Patient, **kwargs: object) -> None:
+        patient_erase(patient=patient, reason=ErasureReason.PATIENT_REQUEST, by_user=admin)
+
+    monkeypatch.setattr("dashboard.erasure.erasure_refusal", erased_in_another_tab)
+
+    # when
+    response = signed_in(admin).post(erase_url(screened), CONFIRMED)
+
+    # then: no error page, one erasure, and the admin is told
+    assert response.status_code == 302
+    assert response["Location"] == reverse("dashboard:patients")
+    said = [str(message) for message in get_messages(response.wsgi_request)]
+    assert said == [f"Patient {screened.pk} had already been erased."]
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.ERASE).count() == 1

@@ -1,6 +1,6 @@
 """A patient's erasure: everything about the patient goes, nothing of anyone else, in one
 audited transaction; refused while the retention period holds the records, and to anyone but
-a clinic admin or a read-write client of the clinic."""
+a clinic admin or a read-write client of the clinic allowed to erase."""
 
 from __future__ import annotations
 
@@ -20,7 +20,8 @@ from django.core.files.base import ContentFile
 from api.models import IdempotencyKey
 from audit.models import AuditEvent
 from clinic.models import ApiClient, Clinic, Invitation, Patient, User
-from clinic.services import api_client_create
+from clinic.retention import patients_past_retention
+from clinic.services import api_client_create, invitation_create
 from notifications.models import AlarmNotice
 from reports.models import Report, reports_storage
 from reports.services import report_claim, report_finish, report_store
@@ -188,36 +189,84 @@ def test_it_is_refused_while_the_retention_period_holds_the_records(
     ):
         patient_erase(patient=patient, reason=ErasureReason.PATIENT_REQUEST, by_user=admin)
 
-    # then: the reason names the day the hold ends, and nothing is gone
-    assert "held until 2026-03-31" in refused.value.reason
+    # then: the reason names the last day held and the first day allowed; nothing is gone
+    assert "held until 2026-03-31 and can be erased from 2026-04-01 on" in refused.value.reason
     assert Intake.objects.filter(patient=patient).count() == 1
     assert Patient.objects.filter(pk=patient.pk).exists()
     assert AuditEvent.objects.count() == events
 
 
-def test_the_hold_ends_at_the_moment_the_retention_sweep_counts_from(clinic_a: Clinic) -> None:
+def test_the_hold_ends_at_the_start_of_the_day_after_the_period_as_the_sweep_counts(
+    clinic_a: Clinic,
+) -> None:
+    # given: 30 days from an intake at 09:00 end at 09:00 on 2026-03-31 (UTC, the site's zone)
     clinic_a.retention_days = 30
     clinic_a.save()
     patient = PatientFactory(clinic=clinic_a)
     intake_at(patient, "2026-03-01T09:00:00Z")
-    end = datetime(2026, 3, 31, 9, 0, tzinfo=UTC)
+    end_of_period = datetime(2026, 3, 31, 9, 0, tzinfo=UTC)
+    first_day = datetime(2026, 4, 1, tzinfo=UTC)
 
-    assert erasure_refusal(patient=patient, now=end - timedelta(days=1)) is not None
-    assert erasure_refusal(patient=patient, now=end - timedelta(seconds=1)) is not None
-    assert erasure_refusal(patient=patient, now=end) is None
+    # when / then: held all of 2026-03-31, as the refusal says, and erased from 2026-04-01 on
+    for now in (end_of_period, first_day - timedelta(seconds=1)):
+        refusal = erasure_refusal(patient=patient, now=now)
+        assert refusal is not None and "can be erased from 2026-04-01 on" in refusal
+        assert patients_past_retention(now=now)[0].patient_ids == []
+    assert erasure_refusal(patient=patient, now=first_day) is None
+    assert patients_past_retention(now=first_day)[0].patient_ids == [patient.pk]
 
 
-def test_a_patient_without_intakes_or_a_clinic_without_a_period_is_not_held(
-    clinic_a: Clinic, clinic_b: Clinic
-) -> None:
+def test_the_day_boundary_is_the_sites_time_zone(clinic_a: Clinic, settings: Any) -> None:
+    # given: the site in Berlin (UTC+2 in April); the period ends 2026-03-31 11:00 there
+    settings.TIME_ZONE = "Europe/Berlin"
     clinic_a.retention_days = 30
     clinic_a.save()
-    never_screened = PatientFactory(clinic=clinic_a)
-    in_a_clinic_keeping_all = PatientFactory(clinic=clinic_b)
-    screening_for(in_a_clinic_keeping_all)
+    patient = PatientFactory(clinic=clinic_a)
+    intake_at(patient, "2026-03-01T09:00:00Z")
+    berlin_midnight = datetime(2026, 3, 31, 22, 0, tzinfo=UTC)
+
+    # when / then: held until midnight in Berlin, and the text names Berlin's days
+    refusal = erasure_refusal(patient=patient, now=berlin_midnight - timedelta(seconds=1))
+    assert refusal is not None
+    assert "held until 2026-03-31 and can be erased from 2026-04-01 on (Europe/Berlin" in refusal
+    assert patients_past_retention(now=berlin_midnight - timedelta(seconds=1))[0].patient_ids == []
+    assert erasure_refusal(patient=patient, now=berlin_midnight) is None
+    assert patients_past_retention(now=berlin_midnight)[0].patient_ids == [patient.pk]
+
+
+def test_a_patient_without_intakes_is_held_from_their_creation_or_last_invitation(
+    clinic_a: Clinic,
+) -> None:
+    # given: kept 30 days; one patient added on 2026-01-10, another also invited on 02-01
+    clinic_a.retention_days = 30
+    clinic_a.save()
+    with time_machine.travel("2026-01-10T09:00:00Z", tick=False):
+        added = PatientFactory(clinic=clinic_a)
+        invited = PatientFactory(clinic=clinic_a)
+    with time_machine.travel("2026-02-01T09:00:00Z", tick=False):
+        invitation_create(patient=invited)
+
+    # when / then: the added one is held through 02-09, the invited one through 03-03
+    def held(patient: Patient, moment: str) -> bool:
+        now = datetime.fromisoformat(moment)
+        due = patients_past_retention(now=now)[0].patient_ids
+        refused = erasure_refusal(patient=patient, now=now) is not None
+        assert refused is (patient.pk not in due), "the refusal and the sweep disagree"
+        return refused
+
+    assert held(added, "2026-02-09T23:59:59+00:00")
+    assert not held(added, "2026-02-10T00:00:00+00:00")
+    assert held(invited, "2026-03-03T23:59:59+00:00")
+    assert not held(invited, "2026-03-04T00:00:00+00:00")
+
+
+def test_a_clinic_without_a_period_holds_nothing(clinic_b: Clinic) -> None:
+    never_screened = PatientFactory(clinic=clinic_b)
+    screened = PatientFactory(clinic=clinic_b)
+    screening_for(screened)
 
     assert erasure_refusal(patient=never_screened) is None
-    assert erasure_refusal(patient=in_a_clinic_keeping_all) is None
+    assert erasure_refusal(patient=screened) is None
 
 
 def test_the_retention_sweep_erases_by_the_system(clinic_a: Clinic) -> None:
@@ -231,8 +280,17 @@ def test_the_retention_sweep_erases_by_the_system(clinic_a: Clinic) -> None:
     assert event.detail.startswith("retention: ")
 
 
-@pytest.mark.parametrize("who", ["practitioner", "admin_of_b", "read_client", "client_of_b"])
-def test_only_a_clinic_admin_or_a_read_write_client_of_the_clinic_erases(
+def client_allowed_to_erase(clinic: Clinic, name: str, scope: str) -> ApiClient:
+    client = api_client_create(clinic=clinic, name=name, scope=scope)[0]
+    client.can_erase = True
+    client.save()
+    return client
+
+
+@pytest.mark.parametrize(
+    "who", ["practitioner", "admin_of_b", "read_client", "client_of_b", "writer_not_allowed"]
+)
+def test_only_a_clinic_admin_or_an_allowed_read_write_client_of_the_clinic_erases(
     who: str, patient: Patient, practitioner: User, clinic_b: Clinic
 ) -> None:
     # given
@@ -241,12 +299,13 @@ def test_only_a_clinic_admin_or_a_read_write_client_of_the_clinic_erases(
     by: dict[str, Any] = {
         "practitioner": {"by_user": practitioner},
         "admin_of_b": {"by_user": clinic_admin(clinic_b)},
-        "read_client": {
-            "by_client": api_client_create(clinic=clinic_a, name="r", scope=ApiClient.Scope.READ)[0]
-        },
+        "read_client": {"by_client": client_allowed_to_erase(clinic_a, "r", ApiClient.Scope.READ)},
         "client_of_b": {
+            "by_client": client_allowed_to_erase(clinic_b, "w", ApiClient.Scope.READ_WRITE)
+        },
+        "writer_not_allowed": {
             "by_client": api_client_create(
-                clinic=clinic_b, name="w", scope=ApiClient.Scope.READ_WRITE
+                clinic=clinic_a, name="w", scope=ApiClient.Scope.READ_WRITE
             )[0]
         },
     }[who]
@@ -257,10 +316,8 @@ def test_only_a_clinic_admin_or_a_read_write_client_of_the_clinic_erases(
     assert Intake.objects.filter(patient=patient).exists()
 
 
-def test_a_read_write_client_of_the_clinic_erases(patient: Patient) -> None:
-    client = api_client_create(
-        clinic=patient.clinic, name="system", scope=ApiClient.Scope.READ_WRITE
-    )[0]
+def test_a_read_write_client_of_the_clinic_allowed_to_erase_erases(patient: Patient) -> None:
+    client = client_allowed_to_erase(patient.clinic, "system", ApiClient.Scope.READ_WRITE)
     screening_for(patient)
 
     patient_erase(patient=patient, reason=ErasureReason.RECORDED_IN_ERROR, by_client=client)

@@ -16,14 +16,15 @@ from django.contrib.sessions.models import Session
 from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from audit.models import AuditEvent
-from clinic.models import Clinic, Invitation, Patient, User
+from clinic.models import ApiClient, Clinic, Invitation, Patient, User
 from clinic.services import invitation_create
 from reports.models import Report
 from reports.services import report_render
-from screening.erasure import erasure_deletes_allowed, retention_sweep
+from screening.erasure import ErasureReason, erasure_deletes_allowed, patient_erase, retention_sweep
 from screening.models import AlarmAction, Intake, NoteRevision, Screening
 from screening.samples import sample_document
 from screening.services import screening_acknowledge_alarm, screening_review
@@ -177,7 +178,8 @@ def test_erasure_leaves_no_identifying_value_anywhere_and_the_audit_trail_intact
     assert Screening.objects.get(patient=patient).alarm_notice is not None
     trail = list(AuditEvent.objects.order_by("id").values())
 
-    # when
+    # when: the practice's system, allowed to erase, erases
+    ApiClient.objects.filter(name="practice-system").update(can_erase=True)
     with django_capture_on_commit_callbacks(execute=True):
         erased = writer.delete(f"/api/v1/patients/{patient.pk}/")
 
@@ -264,13 +266,14 @@ def test_the_retention_sweep_erases_exactly_the_patients_due(
     intake_at(due_a_day_ago, "2026-01-01T09:00:00Z")
     due_tomorrow = PatientFactory(clinic=clinic_a)
     intake_at(due_tomorrow, "2026-01-03T09:00:00Z")
-    never_screened = PatientFactory(clinic=clinic_a)
+    with time_machine.travel("2026-01-03T09:00:00Z", tick=False):
+        never_screened = PatientFactory(clinic=clinic_a)  # held from its creation: to 02-02
     kept_by_b = PatientFactory(clinic=clinic_b)
     intake_at(kept_by_b, "2025-01-01T09:00:00Z")
 
-    # when
+    # when: on 2026-02-02 (held through the day the 30 days end, erased the day after)
     with (
-        time_machine.travel("2026-02-01T09:00:00Z", tick=False),
+        time_machine.travel("2026-02-02T09:00:00Z", tick=False),
         django_capture_on_commit_callbacks(execute=True),
     ):
         sweep = retention_sweep()
@@ -288,3 +291,19 @@ def test_the_retention_sweep_erases_exactly_the_patients_due(
     events = AuditEvent.objects.filter(action=AuditEvent.Action.ERASE)
     assert sorted(int(e.object_id) for e in events) == sorted([due_today.pk, due_a_day_ago.pk])
     assert all(e.detail.startswith("retention: ") and e.user_id is None for e in events)
+
+
+def test_the_report_rows_are_locked_before_their_file_names_are_read(
+    media: Path, patient: Patient
+) -> None:
+    # given: a report that a render could be finishing
+    screening_for(patient)
+
+    # when
+    with CaptureQueriesContext(connection) as queries:
+        patient_erase(patient=patient, reason=ErasureReason.RETENTION)
+
+    # then: the first read of the rows (their file names) locks them, so a render finishing
+    # waits for the erasure and then finds its row gone (and drops its own file)
+    reads = [q["sql"] for q in queries if q["sql"].startswith('SELECT "reports_report"')]
+    assert reads and reads[0].endswith("FOR UPDATE"), reads
