@@ -12,11 +12,13 @@ and Redis (BENCH_API_REDIS_URL, default DB 6 of the local server: intakes publis
 task there; the queue is emptied afterwards). The load comes from client processes on the same
 machine, speaking plain HTTP/1.1 over new connections (gunicorn's sync workers close each one).
 Run: .venv/bin/python bench/bench_api.py [--seconds 5] [--rounds 3] [--workers 5] [--cpu]
-[--against DIR]
+[--against DIR [--against-database URL]]
 (`--cpu`: each round's CPU per request of the gunicorn and PostgreSQL processes, from /proc.
 `--against DIR`: a second server runs the code of another checkout, e.g. a `git worktree` of an
 earlier commit, on the same database; its bare view and list are measured in the same rounds,
-in alternating order, and its list is divided by its own bare view.)
+in alternating order, and its list is divided by its own bare view. `--against-database URL`:
+the other checkout's own database, for a checkout whose migrations differ; its own bench
+module prepares and seeds it, and gives its server a token of its own.)
 Prints figures; not a test. This module is also the bench server's WSGI entry point and URLconf.
 """
 
@@ -336,7 +338,9 @@ def measure(scenario: Scenario, concurrency: int, seconds: float) -> Measurement
     return Measurement(len(latencies) / elapsed, latencies, failures)
 
 
-def server_start(port: int, workers: int, directory: Path = BASE_DIR) -> subprocess.Popen[bytes]:
+def server_start(
+    port: int, workers: int, directory: Path = BASE_DIR, database_url: str = DATABASE_URL
+) -> subprocess.Popen[bytes]:
     """gunicorn serving the code in `directory` (this checkout, or another one to compare)."""
     server = subprocess.Popen(
         [
@@ -345,7 +349,7 @@ def server_start(port: int, workers: int, directory: Path = BASE_DIR) -> subproc
             *("--chdir", str(directory), "--log-level", "warning"),
         ],
         # PYTHONPATH: the checkout's own packages come before the installed ones.
-        env={**server_environment(), "PYTHONPATH": str(directory)},
+        env={**server_environment(), "DATABASE_URL": database_url, "PYTHONPATH": str(directory)},
         cwd=directory,
     )
     for _ in range(100):
@@ -357,6 +361,30 @@ def server_start(port: int, workers: int, directory: Path = BASE_DIR) -> subproc
         time.sleep(0.2)
     server.terminate()
     raise SystemExit("gunicorn did not start")
+
+
+def against_database_token(directory: Path, database_url: str, screenings: int) -> str:
+    """Prepare and seed another checkout's own database with that checkout's code (its
+    migrations differ from these), and return the token of a new bench client there."""
+    script = (
+        "import sys, django; django.setup(); from bench import bench_api as b; "
+        "b.database_prepare(); print(b.client_token(b.data_seed(int(sys.argv[1]))))"
+    )
+    environment = {
+        **server_environment(),
+        "DATABASE_URL": database_url,
+        "BENCH_API_DATABASE_URL": database_url,
+        "PYTHONPATH": str(directory),
+    }
+    done = subprocess.run(  # noqa: S603 - this interpreter, a fixed script
+        [sys.executable, "-c", script, str(screenings)],
+        env=environment,
+        cwd=directory,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout.strip().splitlines()[-1]
 
 
 def server_stop(server: subprocess.Popen[bytes]) -> None:
@@ -405,6 +433,12 @@ def main() -> None:
     parser.add_argument(
         "--against", type=Path, help="another checkout: its bare view and list in the same rounds"
     )
+    parser.add_argument(
+        "--against-database",
+        default=DATABASE_URL,
+        help="the other checkout's own database, when its migrations differ from these "
+        "(prepared and seeded by its own code); default: the same database",
+    )
     options = parser.parse_args()
 
     os.environ.update(server_environment())
@@ -442,12 +476,19 @@ def main() -> None:
     others: list[Scenario] = []
     if options.against:
         other_port, label = free_port(), f"[{options.against.name}]"
+        other_token = token
+        if options.against_database != DATABASE_URL:
+            other_token = against_database_token(
+                options.against, options.against_database, options.screenings
+            )
         others = [
             Scenario(
                 f"{scenario.name} {label}",
                 other_port,
                 [
-                    request.replace(f":{port}".encode(), f":{other_port}".encode(), 1)
+                    request.replace(f":{port}".encode(), f":{other_port}".encode(), 1).replace(
+                        token.encode(), other_token.encode(), 1
+                    )
                     for request in scenario.requests
                 ],
                 scenario.expected_status,
@@ -464,7 +505,11 @@ def main() -> None:
     servers = [server_start(port, options.workers)]
     try:
         if others:
-            servers.append(server_start(others[0].port, options.workers, options.against))
+            servers.append(
+                server_start(
+                    others[0].port, options.workers, options.against, options.against_database
+                )
+            )
         # Warm every worker and path once before measuring.
         for scenario in scenarios + others:
             measure(scenario, options.concurrency, 1.0)
