@@ -163,6 +163,30 @@ def intake_step(request: HttpRequest, token: str, step: str) -> HttpResponse:
     return _section(request, draft, current)
 
 
+def _render_step(
+    request: HttpRequest, draft: Draft, step: Step, errors: StepErrors, extra: dict[str, Any]
+) -> HttpResponse:
+    previous = draft.steps[step.index - 1] if step.index > 0 else None
+    context = {
+        "clinic": draft.invitation.clinic,
+        "step": step,
+        "step_count": len(draft.steps),
+        "errors": errors,
+        "action_url": draft.url(step),
+        "previous_url": draft.url(previous) if previous else None,
+        **extra,
+    }
+    return render(request, f"clinic/intake/{_template_for(step, draft)}.html", context)
+
+
+def _template_for(step: Step, draft: Draft) -> str:
+    if step.index == 0:
+        return "welcome"
+    if step.index == len(draft.steps) - 1:
+        return "review"
+    return "section"
+
+
 # --- the welcome step ---------------------------------------------------------------------
 
 
@@ -373,30 +397,3 @@ def _review_errors(draft: Draft, problems: list[Problem], errors: StepErrors) ->
         if problem.item not in errors.inline:
             errors.inline[problem.item] = message
             errors.summary.append((href, f"{item.short_label}: {message}"))
-
-
-# --- shared -------------------------------------------------------------------------------
-
-
-def _render_step(
-    request: HttpRequest, draft: Draft, step: Step, errors: StepErrors, extra: dict[str, Any]
-) -> HttpResponse:
-    previous = draft.steps[step.index - 1] if step.index > 0 else None
-    context = {
-        "clinic": draft.invitation.clinic,
-        "step": step,
-        "step_count": len(draft.steps),
-        "errors": errors,
-        "action_url": draft.url(step),
-        "previous_url": draft.url(previous) if previous else None,
-        **extra,
-    }
-    return render(request, f"clinic/intake/{_template_for(step, draft)}.html", context)
-
-
-def _template_for(step: Step, draft: Draft) -> str:
-    if step.index == 0:
-        return "welcome"
-    if step.index == len(draft.steps) - 1:
-        return "review"
-    return "section"

@@ -1,9 +1,12 @@
-"""Answers for the intake form tests, and the form posts that give them (derived from the
-instrument, like the form itself)."""
+"""Answers for the intake form tests, the form posts that give them (derived from the
+instrument, like the form itself), and the steps of sending them through Django's test client."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
+
+from django.test import Client
 
 from screening.instruments import get_instrument
 from screening.instruments.definition import ItemType, Section
@@ -109,3 +112,27 @@ def section_post(section: Section, answers: dict[str, Any], **extra: Any) -> dic
             data[item.id] = posted_value(item.type, answers[item.id])
     data.update(extra)
     return data
+
+
+def url(token: str, step: str | None = None) -> str:
+    return f"/intake/{token}/" + (f"{step}/" if step else "")
+
+
+def start(client: Client, token: str) -> None:
+    response = client.post(url(token, "welcome"), {"consent": "on"})
+    assert response.status_code == 302
+
+
+def fill_sections(client: Client, token: str, answers: dict[str, Any], *, until: str) -> None:
+    """Post every section step before `until` with the answers; each moves on."""
+    for section, slug in zip(INSTRUMENT.sections, STEP_SLUGS[1:-1], strict=True):
+        if slug == until:
+            return
+        response = client.post(url(token, slug), section_post(section, answers))
+        assert response.status_code == 302, (slug, response.content.decode()[:3000])
+
+
+def summary_links(html: str) -> list[tuple[str, str]]:
+    block = re.search(r'<div class="error-summary".*?</div>', html, re.S)
+    assert block, "no error summary"
+    return re.findall(r'<a href="([^"]+)">([^<]+)</a>', block.group(0))
