@@ -218,7 +218,7 @@ def patient_erase(
         if refusal is not None:
             raise ErasureRefused(refusal)
         with erasure_deletes_allowed():
-            counts = patient_records_delete(patient=patient)
+            counts = patient_records_delete(patient=patient, reason=reason)
         erasure = Erasure(patient_id=patient.pk, clinic_id=patient.clinic_id, counts=counts)
         audit_record(
             clinic=patient.clinic_id,
@@ -239,7 +239,7 @@ def patient_erase(
     return erasure
 
 
-def patient_records_delete(*, patient: Patient) -> dict[str, int]:
+def patient_records_delete(*, patient: Patient, reason: str) -> dict[str, int]:
     """Delete the patient's rows, the reacting apps' first (they point at these); counts."""
     intake_ids = list(Intake.objects.filter(patient=patient).values_list("pk", flat=True))
     screening_ids = list(Screening.objects.filter(patient=patient).values_list("pk", flat=True))
@@ -255,7 +255,9 @@ def patient_records_delete(*, patient: Patient) -> dict[str, int]:
         invitation_ids=frozenset(invitation_ids),
     )
     counts: dict[str, int] = {}
-    responses: list[tuple[Any, Any]] = patient_erasing.send(sender=Patient, records=records)
+    responses: list[tuple[Any, Any]] = patient_erasing.send(
+        sender=Patient, records=records, reason=reason
+    )
     for _, removed in responses:
         for what, count in (removed or {}).items():
             counts[what] = counts.get(what, 0) + count

@@ -19,7 +19,8 @@ screening_changed = Signal()
 
 # A patient is being erased (`screening.erasure.patient_erase`), sent inside the erasure's
 # transaction before the patient's intakes, screenings and invitations are deleted: `records`
-# (`screening.erasure.ErasedRecords`: the ids). Each receiver deletes its own rows about them
-# (files after the commit) and returns what it removed as `{what: count}`, which the
+# (`screening.erasure.ErasedRecords`: the ids) and `reason` (an `ErasureReason` value). Each
+# receiver deletes its own rows about them (files after the commit) and returns what it
+# removed as `{what: count}` (webhooks then record the `patient.erased` event), which the
 # erasure's audit event counts. A receiver that fails fails the erasure: nothing is deleted.
 patient_erasing = Signal()

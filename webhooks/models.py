@@ -14,6 +14,7 @@ class WebhookEndpoint(models.Model):
     class Event(models.TextChoices):
         SCREENING_CREATED = "screening.created", "A screening was created"
         REPORT_READY = "report.ready", "A report is ready"
+        PATIENT_ERASED = "patient.erased", "A patient was erased"
 
     class SignatureScheme(models.TextChoices):
         STANDARD = "standard", "Standard Webhooks (v1, with a timestamp)"

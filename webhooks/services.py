@@ -14,7 +14,8 @@ under a header of its own; they connect to the address that was vetted.
 
 Payloads carry ids and links, and no clinical data beyond the alarm codes of a screening
 (`refer_first` and its red flag codes, e.g. `weight_loss`, `onset_after_50`): the receiver
-reads the screening through the API with its own token.
+reads the screening through the API with its own token. `patient.erased` (`receivers.py`)
+carries the erased patient's id, the time and the reason code only.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ logger = logging.getLogger(__name__)
 
 SCREENING_CREATED = WebhookEndpoint.Event.SCREENING_CREATED
 REPORT_READY = WebhookEndpoint.Event.REPORT_READY
+PATIENT_ERASED = WebhookEndpoint.Event.PATIENT_ERASED
 # Standard Webhooks (https://www.standardwebhooks.com): webhook-id, webhook-timestamp and
 # webhook-signature; for endpoints on the legacy scheme, the body-only HMAC of the first release.
 SIGNATURE_HEADER = "Webhook-Signature"
@@ -134,7 +136,7 @@ def webhook_event_emit(
         {
             "id": str(event_id),
             "type": event_type,
-            "created_at": timezone.now().isoformat().replace("+00:00", "Z"),
+            "created_at": timestamp_text(timezone.now()),
             "data": data,
         },
         separators=(",", ":"),
@@ -161,6 +163,11 @@ def webhook_event_emit(
     if ids:
         transaction.on_commit(lambda: webhook_deliveries_publish(delivery_ids=ids))
     return ids
+
+
+def timestamp_text(at: datetime) -> str:
+    """A time as payloads write it: ISO 8601 in UTC, with `Z`."""
+    return at.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def webhook_deliveries_publish(*, delivery_ids: Iterable[int]) -> int:
