@@ -3,7 +3,8 @@
 Query strings carry what staff type (a patient's name in `?q=`, an external id in `?patient=`)
 and the path of an intake link carries its token, in the request line, the path and the
 Referer alike. `redact_url` is the one redaction: parameter names stay, every value becomes
-`[redacted]`, every intake token `[token]`. Gunicorn loads `RedactingLogger` with
+`[redacted]`, every intake token `[token]`. Headers that carry credentials (session cookies, bearer
+tokens: `CREDENTIAL_ATOMS`) are logged as `[redacted]` whole. Gunicorn loads `RedactingLogger` with
 `--logger-class clinic.access_log.RedactingLogger`; the settings put `RedactUrls` on Django's
 loggers (the paths of 4xx answers, runserver's request lines). nginx has its own format
 (deploy/nginx/default.conf.template). Settings configure logging before the apps are loaded:
@@ -27,11 +28,26 @@ _QUERY = re.compile(r"\?([^\s\"]*)")
 
 # The atoms that hold a bare query string, without its `?`.
 QUERY_ATOMS = frozenset({"q", "{query_string}e"})
+# The atoms of headers that carry credentials: the session and CSRF cookies, API clients' bearer
+# tokens, as request headers (`%({cookie}i)s`), response headers (`%({set-cookie}o)s`) and their
+# WSGI environ names (`%({http_cookie}e)s`). Gunicorn lowercases the names of all of them.
+CREDENTIAL_ATOMS = frozenset(
+    {
+        "{cookie}i",
+        "{authorization}i",
+        "{proxy-authorization}i",
+        "{set-cookie}o",
+        "{http_cookie}e",
+        "{http_authorization}e",
+        "{http_proxy_authorization}e",
+    }
+)
 
 
 class RedactingLogger(Logger):
     """Gunicorn's logger whose every text atom (request line, path, query, Referer, headers,
-    environ) goes through the redaction, so that no access log format can bring values back."""
+    environ) goes through the redaction, and whose credential headers are `[redacted]` whole, so
+    that no access log format can bring values or secrets back."""
 
     def setup(self, cfg: Any) -> None:
         super().setup(cfg)
@@ -44,7 +60,9 @@ class RedactingLogger(Logger):
     ) -> dict[str, Any]:
         atoms: dict[str, Any] = super().atoms(resp, req, environ, request_time)
         for name, value in atoms.items():
-            if isinstance(value, str):
+            if name.lower() in CREDENTIAL_ATOMS:
+                atoms[name] = REDACTED
+            elif isinstance(value, str):
                 atoms[name] = redact_query(value) if name in QUERY_ATOMS else redact_url(value)
         return atoms
 

@@ -4,8 +4,10 @@ The admin grants nothing beyond the roles. Only a superuser changes privileges (
 staff, groups, permissions); a clinic admin manages the users of their own clinic within the
 two roles; a practitioner changes no user, whatever Django permissions they were given. Every
 read and change of patient data made here is audited (`AdminAuditMixin`), and so is every change
-of a clinic, a user, an API client or a group; the audit trail is the admin's only log
-(`clinic.admin_log`). The admins django-otp and django-axes bring are not offered (below).
+of a clinic, a user, an API client or a group (a row moved to another clinic on both clinics'
+chains); the audit trail is the admin's only log (`clinic.admin_log`): it writes none, and a
+history page links to the object's events. The admins django-otp and django-axes bring are not
+offered (below).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from audit.models import AuditEvent
 from audit.services import audit_record
 from clinic.admin_log import WithoutAdminLog, audit_trail_link, changed_fields_detail
-from clinic.admin_staff import StaffRolesAdmin, staff_user
+from clinic.admin_staff import ErasePrivilegeAdmin, StaffRolesAdmin, staff_user
 from clinic.models import ApiClient, Clinic, Invitation, Patient, User
 from clinic.second_factor import OBJECT_TYPE as SECOND_FACTOR
 from clinic.second_factor import second_factor_reset
@@ -45,10 +47,12 @@ class AdminAuditMixin(WithoutAdminLog):
 
     Staff and settings (clinics, users, API clients, groups) set `changes_object_type` instead:
     their reads are not audited, every change is (CREATE, UPDATE with the changed field names,
-    a password set included, and DELETE), on the chain of the row's clinic (a clinic's own).
+    a password set included, and DELETE), on the chain of the row's clinic (a clinic's own). A
+    row moved to another clinic is an UPDATE on the previous clinic's chain too.
 
     Every admin of the project derives from this class, so none writes Django's `LogEntry`: the
-    history page of an audited model links to the object's events in the audit trail instead.
+    history page of an audited model links to the object's events in the audit trail instead
+    (entries Django wrote before about staff, clinics and groups stay listed there).
     """
 
     audit_object_type = ""
@@ -84,11 +88,38 @@ class AdminAuditMixin(WithoutAdminLog):
     ) -> HttpResponse:
         response = super().history_view(request, object_id, extra_context)
         shown = (getattr(response, "context_data", None) or {}).get("object")
-        if self.audit_object_type and shown is not None:
-            self.audit_object(request, AuditEvent.Action.READ, shown, "admin history")
+        object_type = self.audit_object_type or self.changes_object_type
+        if object_type and shown is not None:
+            if self.audit_object_type:
+                self.audit_object(request, AuditEvent.Action.READ, shown, "admin history")
             if request.user.has_perm("audit.view_auditevent"):
-                self.message_user(request, audit_trail_link(self.audit_object_type, shown.pk))
+                self.message_user(request, audit_trail_link(object_type, shown.pk))
         return response
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        # The clinic as stored, read before the save: a row moved to another clinic is recorded
+        # on the chain it leaves too (log_change records it on the new clinic's).
+        stored = self.stored_clinic_ids(obj) if change else []
+        super().save_model(request, obj, form, change)
+        for previous in stored:
+            if previous != self.clinic_id_of(obj):
+                audit_record(
+                    clinic=previous,
+                    user=staff_user(request),
+                    action=AuditEvent.Action.UPDATE,
+                    object_type=self.audit_object_type or self.changes_object_type,
+                    object_id=obj.pk,
+                    detail=changed_fields_detail(list(form.changed_data)),
+                )
+
+    def stored_clinic_ids(self, obj: Model) -> list[int | None]:
+        """The stored clinic of an audited row that has one (a list of one), else []."""
+        column = f"{self.clinic_field}_id"
+        audited = self.audit_object_type or self.changes_object_type
+        if not audited or column not in {f.attname for f in obj._meta.concrete_fields}:
+            return []
+        stored = type(obj)._default_manager.filter(pk=obj.pk).values_list(column, flat=True)
+        return list(stored)
 
     # Django calls these after a saved form (and a password set) in the form's transaction, with
     # the changed field names (`WithoutAdminLog.construct_change_message`).
@@ -337,7 +368,10 @@ class InvitationAdmin(ClinicScopedAdmin):
 
 
 @admin.register(ApiClient)
-class ApiClientAdmin(ClinicScopedAdmin):
+class ApiClientAdmin(ClinicScopedAdmin, ErasePrivilegeAdmin):
+    """A clinic's API clients, every change audited; who may let one erase patients:
+    `clinic.admin_staff.ErasePrivilegeAdmin`."""
+
     list_display = ["name", "clinic", "scope", "token_prefix", "created_at", "revoked_at"]
     changes_object_type = "api_client"
     exclude = ["token_sha256"]

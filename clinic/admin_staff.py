@@ -1,22 +1,24 @@
-"""Who may change which staff account in the admin: the roles, never more.
+"""Who may change which staff account and privilege in the admin: the roles, never more.
 
 Only a superuser changes privileges (superuser, staff, groups, permissions). A clinic admin
 manages the users of their own clinic within the two roles; a practitioner changes no user,
 whatever Django permissions they were given. `clinic.admin.ClinicUserAdmin` adds the clinic
-scoping, the audit of every change and the second-factor reset.
+scoping, the audit of every change and the second-factor reset. Letting an API client erase
+patients is a clinic admin's decision too (`ErasePrivilegeAdmin`); `administers` is the one test.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import Permission
 from django.db.models import Q, QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
 
-from clinic.models import User
+from clinic.models import ApiClient, User
 
 
 def staff_user(request: HttpRequest) -> User:
@@ -26,9 +28,16 @@ def staff_user(request: HttpRequest) -> User:
     return user
 
 
+def administers(user: User, clinic_id: int | None) -> bool:
+    """A superuser, or a clinic admin of the clinic `clinic_id` (none: of no clinic)."""
+    return user.is_superuser or (
+        user.is_clinic_admin and clinic_id is not None and user.clinic_id == clinic_id
+    )
+
+
 def manages_users(user: User) -> bool:
     """Who may add and change users here: a superuser, or a clinic admin of a clinic."""
-    return user.is_superuser or (user.is_clinic_admin and user.clinic_id is not None)
+    return administers(user, user.clinic_id)
 
 
 def granted_permissions(user: User) -> set[int]:
@@ -128,3 +137,33 @@ class StaffRolesAdmin(UserAdmin):
         # Groups and permissions are the only relations saved from this form.
         if request.user.is_superuser:
             super().save_related(request, form, formsets, change)
+
+
+class ErasePrivilegeAdmin(admin.ModelAdmin):
+    """Only a superuser or a clinic admin of the API client's clinic allows it to erase patients
+    (`ApiClient.can_erase`): for anyone else the field is disabled, and `save_model` keeps the
+    stored value whatever the request carried."""
+
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        form = super().get_form(request, obj, change=change, **kwargs)
+        can_erase = form.base_fields.get("can_erase")
+        if can_erase is not None and not allows_erasure(staff_user(request), obj):
+            # Disabled rather than read-only: the form keeps the field, so the model's check
+            # (erasing needs the read-and-write scope) can still show its error beside it.
+            can_erase.disabled = True
+        return form
+
+    def save_model(
+        self, request: HttpRequest, obj: Any, form: ModelForm[Any], change: bool
+    ) -> None:
+        if not allows_erasure(staff_user(request), obj):
+            stored = ApiClient.objects.filter(pk=obj.pk).values_list("can_erase", flat=True)
+            obj.can_erase = bool(stored.first())
+        super().save_model(request, obj, form, change)
+
+
+def allows_erasure(user: User, client: ApiClient | None) -> bool:
+    """May `user` set whether `client` (None: a new client, of their clinic) erases patients?"""
+    return administers(user, user.clinic_id if client is None else client.clinic_id)

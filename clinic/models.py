@@ -29,9 +29,21 @@ def new_token(prefix: str = "") -> str:
     return prefix + secrets.token_urlsafe(32)
 
 
+# The longest retention period: a century, far past any record-keeping law, and within the
+# dates the sweep can compute.
+RETENTION_MAX_DAYS = 36_500
+
+
 def retention_days_validate(value: int) -> None:
-    """Refuse a retention period under `RETENTION_MIN_DAYS`: the daily sweep erases every patient
-    whose last intake is older than the period, so 0 or 1 would erase them all."""
+    """Refuse a retention period under `RETENTION_MIN_DAYS` (the daily sweep erases every patient
+    whose period has ended, so 0 or 1 would erase them all) or over `RETENTION_MAX_DAYS`."""
+    if value > RETENTION_MAX_DAYS:
+        raise ValidationError(
+            "Retention days must be at most %(maximum)s (a century), or empty to keep records "
+            "until the practice removes them.",
+            code="retention_days_max",
+            params={"maximum": RETENTION_MAX_DAYS},
+        )
     minimum = settings.RETENTION_MIN_DAYS
     if value < minimum:
         raise ValidationError(
@@ -64,8 +76,9 @@ class Clinic(models.Model):
         null=True,
         blank=True,
         validators=[retention_days_validate],
-        help_text="How many days a patient's records are kept after their last intake (at least "
-        "RETENTION_MIN_DAYS, a year by default). Empty: kept until the practice removes them.",
+        help_text="How many days a patient's records are kept after the latest of their last "
+        "intake, their last invitation and their record's creation (at least RETENTION_MIN_DAYS, "
+        "a year by default). Empty: kept until the practice removes them.",
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
@@ -179,6 +192,9 @@ class ApiClient(models.Model):
     can_erase = models.BooleanField(
         "can erase patients",
         default=False,
+        # In the table too: during a rolling deploy the previous release inserts clients
+        # without this column.
+        db_default=False,
         help_text="It may erase patients (DELETE /api/v1/patients/{id}/): everything held about "
         "them, for good. Needs the read-and-write scope.",
     )
@@ -195,6 +211,19 @@ class ApiClient(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.clinic})"
+
+    def clean(self) -> None:
+        # A read-only client allowed to erase would erase once its scope changed, unnoticed.
+        if self.can_erase and not self.can_write:
+            raise ValidationError(
+                {
+                    "can_erase": ValidationError(
+                        "Only a client with the read-and-write scope can erase patients: "
+                        "choose that scope, or turn off “can erase patients”.",
+                        code="can_erase_needs_write_scope",
+                    )
+                }
+            )
 
     @property
     def is_active(self) -> bool:

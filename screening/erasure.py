@@ -20,7 +20,7 @@ import logging
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -35,7 +35,12 @@ from audit.models import AuditEvent
 from audit.services import audit_record
 from clinic.links import Links
 from clinic.models import ApiClient, Invitation, Patient, User
-from clinic.retention import expired_drafts_purge, patients_past_retention, retention_held_until
+from clinic.retention import (
+    ClinicRetentionDue,
+    expired_drafts_purge,
+    patients_past_retention,
+    retention_refusal,
+)
 from screening.models import ERASURE_SETTING, Intake, NoteRevision, Screening
 from screening.signals import patient_erasing
 
@@ -154,21 +159,10 @@ class Erasure:
 
 
 def erasure_refusal(*, patient: Patient, now: datetime | None = None) -> str | None:
-    """Why the patient cannot be erased now, naming the last day held and the first day
-    erasure is allowed (the hold ends at the start of that day, in the site's time zone), or
-    None."""
-    held_until = retention_held_until(patient=patient)
-    if held_until is None or (now or timezone.now()) >= held_until:
-        return None
-    zone = timezone.get_default_timezone()
-    first_day = timezone.localtime(held_until, zone).date()
-    last_day = first_day - timedelta(days=1)
-    return (
-        "The clinic keeps a patient's records for its retention period, counted from the last "
-        "intake (without one, from when the patient was added or last invited): this "
-        f"patient's records are held until {last_day.isoformat()} and can be erased from "
-        f"{first_day.isoformat()} on ({zone.key} time)."
-    )
+    """Why the patient cannot be erased now (`clinic.retention.retention_refusal`: the
+    retention period holds the records, naming the last day held and the first day erasure is
+    allowed), or None."""
+    return retention_refusal(patient=patient, now=now)
 
 
 def erasure_permitted(
@@ -350,10 +344,7 @@ def retention_sweep(*, now: datetime | None = None) -> RetentionSweep:
     only; returns what it removed, per clinic."""
     now = now or timezone.now()
     drafts_purged = expired_drafts_purge(now=now)
-    clinics = [
-        clinic_retention_erase(due.clinic_id, due.retention_days, due.patient_ids, now)
-        for due in patients_past_retention(now=now)
-    ]
+    clinics = [clinic_retention_erase(due, now) for due in patients_past_retention(now=now)]
     sweep = RetentionSweep(clinics=clinics, drafts_purged=drafts_purged)
     logger.info(
         "retention sweep: %d clinics with a retention period, %d patients erased past it, %d "
@@ -365,11 +356,18 @@ def retention_sweep(*, now: datetime | None = None) -> RetentionSweep:
     return sweep
 
 
-def clinic_retention_erase(
-    clinic_id: int, retention_days: int, patient_ids: list[int], now: datetime
-) -> ClinicRetentionErased:
+def clinic_retention_erase(due: ClinicRetentionDue, now: datetime) -> ClinicRetentionErased:
+    clinic_id, retention_days = due.clinic_id, due.retention_days
+    if due.stored_days < retention_days:
+        logger.warning(
+            "retention: clinic %s stores %d days, under RETENTION_MIN_DAYS: kept %d days",
+            clinic_id,
+            due.stored_days,
+            retention_days,
+        )
     erased, not_erased = [], []
-    for patient in Patient.objects.filter(clinic_id=clinic_id, pk__in=patient_ids).order_by("pk"):
+    patients = Patient.objects.filter(clinic_id=clinic_id, pk__in=due.patient_ids).order_by("pk")
+    for patient in patients:
         try:
             patient_erase(patient=patient, reason=ErasureReason.RETENTION, now=now)
         except (ErasureRefused, Patient.DoesNotExist, DatabaseError) as error:

@@ -14,6 +14,7 @@ class Migration(migrations.Migration):
             name="can_erase",
             field=models.BooleanField(
                 default=False,
+                db_default=False,
                 help_text="It may erase patients (DELETE /api/v1/patients/{id}/): everything "
                 "held about them, for good. Needs the read-and-write scope.",
                 verbose_name="can erase patients",

@@ -5,8 +5,11 @@ read-only clients and practitioners (403); another clinic's patient is not found
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 import time_machine
+from pytest_django import Settings
 from rest_framework.test import APIClient
 
 from audit.models import AuditEvent
@@ -97,12 +100,13 @@ def test_another_clinics_patient_is_not_found(tokens: Tokens, screened: Patient)
 
 
 def test_while_held_it_answers_409_naming_the_days_and_erases_nothing(
-    eraser: APIClient, clinic_a: Clinic
+    eraser: APIClient, clinic_a: Clinic, settings: Settings
 ) -> None:
-    # given
+    # given a clinic keeping records 30 days, and a patient recorded before their intake
+    settings.RETENTION_MIN_DAYS = 30
     clinic_a.retention_days = 30
     clinic_a.save()
-    patient = PatientFactory(clinic=clinic_a)
+    patient = PatientFactory(clinic=clinic_a, created_at=datetime(2024, 12, 1, 9, tzinfo=UTC))
     with time_machine.travel("2026-03-01T09:00:00Z", tick=False):
         screening_for(patient, sample_document(completed_on="2026-03-01"))
 

@@ -17,8 +17,16 @@ TOKEN = "AuKWPAJyhNcjx1zuBfo_S9FxDJ0XYjX0muteVfG44aY"
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def gunicorn_lines(uri: str, *, referer: str = "-", log_format: str | None = None) -> list[str]:
-    """The access log lines gunicorn's configured logger writes for one GET of `uri`."""
+def gunicorn_lines(
+    uri: str,
+    *,
+    referer: str = "-",
+    log_format: str | None = None,
+    headers: tuple[tuple[str, str], ...] = (),
+    response_headers: tuple[tuple[str, str], ...] = (),
+) -> list[str]:
+    """The access log lines gunicorn's configured logger writes for one GET of `uri` with the
+    request `headers` (in environ too, as `HTTP_*`) answered with `response_headers`."""
     config = Config()
     config.set("accesslog", "-")
     if log_format is not None:
@@ -30,9 +38,11 @@ def gunicorn_lines(uri: str, *, referer: str = "-", log_format: str | None = Non
     logger.access_log.addHandler(handler)
     path, _, query = uri.partition("?")
     request = SimpleNamespace(
-        method="GET", path=path, query=query, uri=uri, version=(1, 1), headers=[]
+        method="GET", path=path, query=query, uri=uri, version=(1, 1), headers=list(headers)
     )
-    response = SimpleNamespace(status="200 OK", sent=0, headers=[], response_length=0)
+    response = SimpleNamespace(
+        status="200 OK", sent=0, headers=list(response_headers), response_length=0
+    )
     environ = {
         "REMOTE_ADDR": "127.0.0.1",
         "REQUEST_METHOD": "GET",
@@ -41,6 +51,7 @@ def gunicorn_lines(uri: str, *, referer: str = "-", log_format: str | None = Non
         "PATH_INFO": path,
         "QUERY_STRING": query,
         "HTTP_REFERER": referer,
+        **{f"HTTP_{name.upper().replace('-', '_')}": value for name, value in headers},
     }
     logger.access(response, request, environ, SimpleNamespace(seconds=0, microseconds=1000))
     assert records, "gunicorn wrote no access log line"
@@ -99,6 +110,41 @@ def test_no_access_log_format_brings_the_values_back() -> None:
     assert "Quill" not in line
     assert TOKEN not in line
     assert "q=[redacted]&o=[redacted]" in line
+
+
+SESSION = "sessionid=k3q9zv1x7m2c8w4t6y5u0p; csrftoken=Hs8dLq2Wm4Zx9Vb1"
+BEARER = f"Bearer bik_{TOKEN}"
+
+
+@pytest.mark.parametrize(
+    "atom",
+    [
+        "%({cookie}i)s",
+        "%({Cookie}i)s",
+        "%({authorization}i)s",
+        "%({AUTHORIZATION}i)s",
+        "%({proxy-authorization}i)s",
+        "%({set-cookie}o)s",
+        "%({Set-Cookie}o)s",
+        "%({http_cookie}e)s",
+        "%({HTTP_AUTHORIZATION}e)s",
+    ],
+)
+def test_no_access_log_format_brings_session_cookies_or_bearer_tokens(atom: str) -> None:
+    # given a request with a session cookie and a bearer token, answered with a new session
+    headers = (("Cookie", SESSION), ("Authorization", BEARER), ("Proxy-Authorization", BEARER))
+
+    # when the access log format names one of those headers
+    [line] = gunicorn_lines(
+        "/api/v1/patients/",
+        log_format=f"%(r)s {atom} %({{user-agent}}i)s",
+        headers=(*headers, ("User-Agent", "practice-system/2.1")),
+        response_headers=(("Set-Cookie", f"{SESSION}; HttpOnly"),),
+    )
+
+    # then the line holds its place as [redacted], and the other headers as they were
+    assert line == "GET /api/v1/patients/ HTTP/1.1 [redacted] practice-system/2.1"
+    assert TOKEN not in line and "k3q9zv1x7m2c8w4t6y5u0p" not in line
 
 
 def test_gunicorns_error_log_of_a_failed_request_is_redacted_too() -> None:

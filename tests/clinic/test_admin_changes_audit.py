@@ -155,6 +155,49 @@ def test_an_api_clients_scope_change_is_audited(superuser: User, clinic_a: Clini
     assert ApiClient.objects.get(pk=client.pk).can_write
 
 
+def test_a_user_moved_to_another_clinic_is_audited_on_both_clinics_chains(
+    superuser: User, practitioner: User, clinic_a: Clinic, clinic_b: Clinic
+) -> None:
+    url = reverse("admin:clinic_user_change", args=[practitioner.pk])
+
+    events = changes_after(signed_in(superuser), url, clinic=clinic_b.pk)
+
+    assert [(event.clinic_id, event.action, event.object_id, event.detail) for event in events] == [
+        (clinic_a.pk, Action.UPDATE, str(practitioner.pk), "admin form: clinic"),
+        (clinic_b.pk, Action.UPDATE, str(practitioner.pk), "admin form: clinic"),
+    ]
+    assert {(event.user_id, event.object_type) for event in events} == {(superuser.pk, "user")}
+    assert User.objects.get(pk=practitioner.pk).clinic_id == clinic_b.pk
+
+
+def test_an_api_client_moved_to_another_clinic_is_audited_on_both_clinics_chains(
+    superuser: User, clinic_a: Clinic, clinic_b: Clinic
+) -> None:
+    client, _token = api_client_create(clinic=clinic_a, name="Practice system")
+    url = reverse("admin:clinic_apiclient_change", args=[client.pk])
+
+    events = changes_after(signed_in(superuser), url, clinic=clinic_b.pk, name="Moved system")
+
+    assert [(event.clinic_id, event.object_type, event.detail) for event in events] == [
+        (clinic_a.pk, "api_client", "admin form: clinic, name"),
+        (clinic_b.pk, "api_client", "admin form: clinic, name"),
+    ]
+
+
+def test_a_change_within_the_clinic_is_audited_on_its_chain_alone(
+    clinic_admin: User, practitioner: User, clinic_a: Clinic, clinic_b: Clinic
+) -> None:
+    # given a clinic admin whose request names another clinic (the form has no such field)
+    url = reverse("admin:clinic_user_change", args=[practitioner.pk])
+
+    events = changes_after(signed_in(clinic_admin), url, clinic=clinic_b.pk, first_name="Ida")
+
+    assert [(event.clinic_id, event.detail) for event in events] == [
+        (clinic_a.pk, "admin form: first_name")
+    ]
+    assert User.objects.get(pk=practitioner.pk).clinic_id == clinic_a.pk
+
+
 def test_a_password_set_in_the_admin_is_audited_without_the_password(
     clinic_admin: User, practitioner: User, clinic_a: Clinic
 ) -> None:

@@ -19,7 +19,8 @@ from django.utils.html import escape
 
 from audit.models import AuditEvent
 from clinic.admin_log import WithoutAdminLog
-from clinic.models import Clinic, Patient, User
+from clinic.models import ApiClient, Clinic, Patient, User
+from clinic.services import api_client_create
 from reports.models import Report
 from tests.factories import PatientFactory, UserFactory, with_permissions
 
@@ -126,6 +127,47 @@ def test_a_history_page_lists_no_entry_and_links_to_the_objects_audit_trail(
         ("patient", str(patient.pk))
     }
     assert {event.detail for event in listed} >= {"admin change page", "admin history"}
+
+
+@pytest.mark.parametrize(
+    ("model", "object_type"),
+    [(User, "user"), (Clinic, "clinic"), (Group, "group"), (ApiClient, "api_client")],
+)
+def test_the_history_of_staff_and_settings_links_to_their_changes_and_keeps_earlier_entries(
+    model: type[Model], object_type: str, practitioner: User, clinic_a: Clinic
+) -> None:
+    # given an object of each kind whose changes are audited, and an entry Django's admin
+    # wrote about it before the project stopped writing them
+    objects = {
+        User: lambda: practitioner,
+        Clinic: lambda: clinic_a,
+        Group: lambda: Group.objects.create(name="auditors"),
+        ApiClient: lambda: api_client_create(clinic=clinic_a, name="Practice system")[0],
+    }
+    shown = objects[model]()
+    superuser = UserFactory(clinic=None, is_superuser=True, username="root")
+    LogEntry.objects.create(
+        user=superuser,
+        content_type=ContentType.objects.get_for_model(model),
+        object_id=str(shown.pk),
+        object_repr="earlier",
+        action_flag=CHANGE,
+        change_message="Changed role.",
+    )
+    browser = signed_in(superuser)
+    before = AuditEvent.objects.count()
+
+    # when a superuser opens its history page
+    history = f"admin:{model._meta.app_label}_{model._meta.model_name}_history"
+    page = browser.get(reverse(history, args=[shown.pk]))
+
+    # then it lists the earlier entry, links to its changes in the audit trail, and (reads of
+    # staff and settings are not audited) records nothing
+    trail = f"{reverse('admin:audit_auditevent_changelist')}?object_type={object_type}&object_id="
+    assert page.status_code == 200
+    assert f'href="{escape(trail)}{shown.pk}"'.encode() in page.content
+    assert page.context_data["action_list"].paginator.count == 1
+    assert AuditEvent.objects.count() == before
 
 
 def test_a_history_page_links_no_trail_the_user_may_not_see(

@@ -64,3 +64,17 @@ def test_the_model_refuses_a_period_under_the_minimum(clinic_a: Clinic) -> None:
         clinic_a.full_clean()
 
     assert list(refused.value.message_dict) == ["retention_days"]
+
+
+def test_a_period_over_a_century_is_refused_too(clinic_a: Clinic) -> None:
+    # a period the sweep could not turn into a date (it would overflow) never gets stored
+    assert retention_posted(clinic_a, "36501")[0] == 200
+    assert retention_posted(clinic_a, "36500")[0] == 302
+    clinic_a.retention_days = 10_000_000
+
+    with pytest.raises(ValidationError) as refused:
+        clinic_a.full_clean()
+
+    assert [error.code for error in refused.value.error_dict["retention_days"]] == [
+        "retention_days_max"
+    ]

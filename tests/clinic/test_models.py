@@ -1,4 +1,5 @@
-"""Database constraints of patients and screenings, as PostgreSQL enforces them."""
+"""Database constraints and defaults of patients, screenings and API clients, as PostgreSQL
+enforces them."""
 
 from __future__ import annotations
 
@@ -6,10 +7,10 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from audit.models import AuditEvent
-from clinic.models import Clinic, Patient, User
+from clinic.models import ApiClient, Clinic, Patient, User
 from screening.instruments import get_instrument
 from screening.models import Intake, Screening
 from screening.services import screening_create
@@ -133,3 +134,17 @@ def test_a_user_or_client_on_the_audit_trail_cannot_be_deleted(practitioner: Use
     # who read what stays on record
     assert AuditEvent.objects.get(pk=by_user.pk).user_id == practitioner.pk
     assert AuditEvent.objects.get(pk=by_client.pk).api_client_id == client.pk
+
+
+def test_an_api_client_inserted_by_the_previous_release_may_not_erase(clinic_a: Clinic) -> None:
+    # given the INSERT of a release that knows no can_erase column (a rolling deploy); a
+    # hand-written statement because the ORM always names every column
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO clinic_apiclient (clinic_id, name, token_prefix, token_sha256, scope, "
+            "created_at) VALUES (%s, 'Old release', 'bik_', %s, 'read_write', now())",
+            [clinic_a.pk, "1" * 64],
+        )
+
+    # then the column's database default holds: the client may not erase
+    assert ApiClient.objects.get(name="Old release").can_erase is False

@@ -1,12 +1,13 @@
-"""Retention: the patients past their clinic's retention period (from the last intake, or for
-a patient without one from their creation or last invitation, to the start of the following
-day), and only those, are erased by the daily sweep (audited, counts in the log), and the
-drafts of expired invitations, and only those, are emptied."""
+"""Retention: the patients past their clinic's retention period (from the latest of the last
+intake, the last invitation and their creation, to the start of the following day; never
+shorter than RETENTION_MIN_DAYS), and only those, are erased by the daily sweep (audited,
+counts in the log), and the drafts of expired invitations, and only those, are emptied."""
 
 from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 import time_machine
@@ -17,7 +18,7 @@ from audit.models import AuditEvent
 from clinic.models import Clinic, Invitation, Patient
 from clinic.retention import expired_drafts_purge, patients_past_retention
 from clinic.services import invitation_create
-from screening.erasure import clinic_retention_erase, retention_sweep
+from screening.erasure import clinic_retention_erase, erasure_refusal, retention_sweep
 from screening.models import Intake
 from screening.samples import sample_document
 from screening.tasks import retention_sweep_task
@@ -26,7 +27,19 @@ from tests.factories import PatientFactory, screening_for
 pytestmark = pytest.mark.django_db
 
 START = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
+ADDED = datetime(2024, 12, 1, 9, 0, tzinfo=UTC)
 DRAFT = {"bloating.frequency": 3, "notes.free_text": "synthetic draft"}
+
+
+@pytest.fixture(autouse=True)
+def thirty_day_minimum(settings: Any) -> None:
+    # The examples keep 30 days (the default minimum, 365, would make every date a year later).
+    settings.RETENTION_MIN_DAYS = 30
+
+
+def added(clinic: Clinic, **fields: Any) -> Patient:
+    """A patient added before the examples' intakes and invitations (the latest counts)."""
+    return PatientFactory(clinic=clinic, created_at=ADDED, **fields)
 
 
 def intake_at(patient: Patient, moment: str) -> None:
@@ -40,21 +53,21 @@ def test_it_reports_exactly_the_patients_whose_period_ended_before_today(
     # given: clinic A keeps 30 days, clinic B keeps everything
     clinic_a.retention_days = 30
     clinic_a.save()
-    old = PatientFactory(clinic=clinic_a)
+    old = added(clinic_a)
     intake_at(old, "2026-01-01T09:00:00Z")
-    returned = PatientFactory(clinic=clinic_a)  # an old intake, and a recent one
+    returned = added(clinic_a)  # an old intake, and a recent one
     intake_at(returned, "2026-01-01T09:00:00Z")
     intake_at(returned, "2026-01-20T09:00:00Z")
-    ended_yesterday = PatientFactory(clinic=clinic_a)
+    ended_yesterday = added(clinic_a)
     intake_at(ended_yesterday, "2026-01-02T09:00:00Z")
-    ends_today = PatientFactory(clinic=clinic_a)
+    ends_today = added(clinic_a)
     intake_at(ends_today, "2026-01-03T09:00:00Z")
     with time_machine.travel("2025-12-01T09:00:00Z", tick=False):
         added_long_ago = PatientFactory(clinic=clinic_a)  # no intake: counted from its creation
         invited_lately = PatientFactory(clinic=clinic_a)
     with time_machine.travel("2026-01-25T09:00:00Z", tick=False):
         invitation_create(patient=invited_lately)  # no intake: counted from the invitation
-    kept = PatientFactory(clinic=clinic_b)
+    kept = added(clinic_b)
     intake_at(kept, "2025-01-01T09:00:00Z")
 
     # when
@@ -71,7 +84,7 @@ def test_a_patient_is_due_from_the_start_of_the_day_after_the_period_ends(
 ) -> None:
     clinic_a.retention_days = 30
     clinic_a.save()
-    patient = PatientFactory(clinic=clinic_a)
+    patient = added(clinic_a)
     intake_at(patient, "2026-01-02T09:00:00Z")  # 30 days end at 2026-02-01 09:00
 
     with time_machine.travel("2026-02-01T23:59:59Z", tick=False):
@@ -109,15 +122,15 @@ def test_the_sweep_erases_exactly_the_due_patients_and_logs_counts_only(
     # given: A keeps 30 days, B keeps everything
     clinic_a.retention_days = 30
     clinic_a.save()
-    due_today = PatientFactory(clinic=clinic_a, family_name="Syntheticname")
+    due_today = added(clinic_a, family_name="Syntheticname")
     intake_at(due_today, "2026-01-02T09:00:00Z")
-    due_a_day_ago = PatientFactory(clinic=clinic_a)
+    due_a_day_ago = added(clinic_a)
     intake_at(due_a_day_ago, "2026-01-01T09:00:00Z")
-    due_tomorrow = PatientFactory(clinic=clinic_a)
+    due_tomorrow = added(clinic_a)
     intake_at(due_tomorrow, "2026-01-03T09:00:00Z")
     with time_machine.travel("2026-01-10T09:00:00Z", tick=False):
         never_screened = PatientFactory(clinic=clinic_a)  # held from its creation
-    kept_by_b = PatientFactory(clinic=clinic_b)
+    kept_by_b = added(clinic_b)
     intake_at(kept_by_b, "2025-01-01T09:00:00Z")
 
     # when: on 2026-02-02 (held through the day the 30 days end, erased the day after)
@@ -139,6 +152,7 @@ def test_the_sweep_erases_exactly_the_due_patients_and_logs_counts_only(
     events = AuditEvent.objects.filter(action=AuditEvent.Action.ERASE).order_by("object_id")
     assert [(e.object_id, e.user_id) for e in events] == [(str(pk), None) for pk in erased]
     assert "2 patients erased past it" in caplog.text
+    assert "RETENTION_MIN_DAYS" not in caplog.text  # the stored period was kept as it is
     assert "Syntheticname" not in caplog.text and due_today.external_id not in caplog.text
 
 
@@ -148,7 +162,7 @@ def test_a_due_patient_whose_intake_arrives_before_their_turn_is_not_erased(
     # given: due when the sweep read the list; a new intake arrives before their turn
     clinic_a.retention_days = 30
     clinic_a.save()
-    patient = PatientFactory(clinic=clinic_a)
+    patient = added(clinic_a)
     intake_at(patient, "2026-01-01T09:00:00Z")
     with time_machine.travel("2026-02-01T09:00:00Z", tick=False):
         (due,) = patients_past_retention()
@@ -156,11 +170,80 @@ def test_a_due_patient_whose_intake_arrives_before_their_turn_is_not_erased(
         screening_for(patient, sample_document(completed_on="2026-02-01"))
 
         # when
-        outcome = clinic_retention_erase(clinic_a.pk, 30, due.patient_ids, timezone.now())
+        outcome = clinic_retention_erase(due, timezone.now())
 
     # then: held again by the new intake, and left for the next sweep
     assert (outcome.erased_ids, outcome.not_erased_ids) == ([], [patient.pk])
     assert Intake.objects.filter(patient=patient).count() == 2
+
+
+def held(patient: Patient, moment: str) -> bool:
+    """Whether the patient's records are held at `moment`; the refusal and the sweep agree."""
+    now = datetime.fromisoformat(moment)
+    due = {pk for clinic in patients_past_retention(now=now) for pk in clinic.patient_ids}
+    refused = erasure_refusal(patient=patient, now=now) is not None
+    assert refused is (patient.pk not in due), "the refusal and the sweep disagree"
+    return refused
+
+
+def test_a_patient_re_invited_after_an_intake_is_held_from_the_invitation(
+    clinic_a: Clinic,
+) -> None:
+    # given: an intake on 2026-01-01, then a new invitation on 2026-01-25 (the yearly one)
+    clinic_a.retention_days = 30
+    clinic_a.save()
+    patient = added(clinic_a)
+    intake_at(patient, "2026-01-01T09:00:00Z")
+    with time_machine.travel("2026-01-25T09:00:00Z", tick=False):
+        invitation, _token = invitation_create(patient=patient)
+
+    # when / then: held past the intake's 30 days, through the invitation's (to 2026-02-24)
+    assert held(patient, "2026-02-02T00:00:00+00:00")
+    assert held(patient, "2026-02-24T23:59:59+00:00")
+    assert not held(patient, "2026-02-25T00:00:00+00:00")
+    with time_machine.travel("2026-02-25T00:00:00Z", tick=False):
+        assert retention_sweep().patients_erased == 1
+    assert not Invitation.objects.filter(pk=invitation.pk).exists()
+
+
+def test_an_intake_after_the_last_invitation_counts_from_the_intake(clinic_a: Clinic) -> None:
+    clinic_a.retention_days = 30
+    clinic_a.save()
+    patient = added(clinic_a)
+    with time_machine.travel("2026-01-01T09:00:00Z", tick=False):
+        invitation_create(patient=patient)
+    intake_at(patient, "2026-01-05T09:00:00Z")
+
+    assert held(patient, "2026-02-04T23:59:59+00:00")
+    assert not held(patient, "2026-02-05T00:00:00+00:00")
+
+
+def test_a_period_stored_under_the_minimum_is_kept_as_the_minimum_and_logged(
+    clinic_a: Clinic, caplog: pytest.LogCaptureFixture
+) -> None:
+    # given: one day, stored before the minimum (30 here) was checked
+    Clinic.objects.filter(pk=clinic_a.pk).update(retention_days=1)
+    patient = added(clinic_a, family_name="Syntheticname")
+    intake_at(patient, "2026-01-02T09:00:00Z")
+
+    # when: two days later, and 30 days later
+    with time_machine.travel("2026-01-04T09:00:00Z", tick=False), caplog.at_level(logging.INFO):
+        early = retention_sweep()
+    refusal = erasure_refusal(
+        patient=patient, now=datetime.fromisoformat("2026-02-01T23:59:59+00:00")
+    )
+    with time_machine.travel("2026-02-02T00:00:00Z", tick=False):
+        late = retention_sweep()
+
+    # then: held for the minimum, by the refusal and the sweep; the raise is logged, ids only
+    assert [(c.retention_days, c.erased_ids) for c in early.clinics] == [(30, [])]
+    assert refusal is not None and "can be erased from 2026-02-02 on" in refusal
+    assert [(c.retention_days, c.erased_ids) for c in late.clinics] == [(30, [patient.pk])]
+    assert (
+        f"retention: clinic {clinic_a.pk} stores 1 days, under RETENTION_MIN_DAYS: kept 30 days"
+        in caplog.text
+    )
+    assert "Syntheticname" not in caplog.text
 
 
 def test_the_task_keeps_the_name_the_beat_schedule_publishes() -> None:

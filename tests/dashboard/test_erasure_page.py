@@ -6,12 +6,14 @@ to the patient list."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 import pytest
 import time_machine
 from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import reverse
+from pytest_django import Settings
 
 from audit.models import AuditEvent
 from clinic.models import Clinic, Patient, User
@@ -129,11 +131,19 @@ def test_a_post_without_the_csrf_token_is_refused(admin: User, screened: Patient
     assert Patient.objects.filter(pk=screened.pk).exists()
 
 
-def test_while_held_the_page_shows_why_and_a_post_is_refused(admin: User, clinic_a: Clinic) -> None:
+def test_while_held_the_page_shows_why_and_a_post_is_refused(
+    admin: User, clinic_a: Clinic, settings: Settings
+) -> None:
     # given: kept 30 days after the last intake, which came yesterday
+    settings.RETENTION_MIN_DAYS = 30
     clinic_a.retention_days = 30
     clinic_a.save()
-    patient = PatientFactory(clinic=clinic_a, given_name="Ottoline", family_name="Quarrington")
+    patient = PatientFactory(
+        clinic=clinic_a,
+        given_name="Ottoline",
+        family_name="Quarrington",
+        created_at=datetime(2024, 12, 1, 9, tzinfo=UTC),
+    )
     with time_machine.travel("2026-03-01T09:00:00Z", tick=False):
         screening_for(patient, sample_document(completed_on="2026-03-01"))
     client = signed_in(admin)

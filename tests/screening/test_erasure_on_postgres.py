@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -250,25 +251,35 @@ def test_a_delete_outside_an_erasure_is_still_refused_before_and_after_one(
 
 
 def test_the_retention_sweep_erases_exactly_the_patients_due(
-    media: Path, clinic_a: Clinic, clinic_b: Clinic, django_capture_on_commit_callbacks: OnCommit
+    media: Path,
+    clinic_a: Clinic,
+    clinic_b: Clinic,
+    django_capture_on_commit_callbacks: OnCommit,
+    settings: Any,
 ) -> None:
-    # given: A keeps 30 days; B keeps everything
+    # given: A keeps 30 days (the minimum here); B keeps everything
+    settings.RETENTION_MIN_DAYS = 30
     clinic_a.retention_days = 30
     clinic_a.save()
+    added = datetime(2024, 12, 1, 9, tzinfo=UTC)  # before every intake: the latest counts
 
     def intake_at(patient: Patient, moment: str) -> None:
         with time_machine.travel(moment, tick=False):
             screening_for(patient, sample_document(completed_on=moment[:10]))
 
-    due_today = PatientFactory(clinic=clinic_a)
+    due_today = PatientFactory(clinic=clinic_a, created_at=added)
     intake_at(due_today, "2026-01-02T09:00:00Z")
-    due_a_day_ago = PatientFactory(clinic=clinic_a)
+    due_a_day_ago = PatientFactory(clinic=clinic_a, created_at=added)
     intake_at(due_a_day_ago, "2026-01-01T09:00:00Z")
-    due_tomorrow = PatientFactory(clinic=clinic_a)
+    due_tomorrow = PatientFactory(clinic=clinic_a, created_at=added)
     intake_at(due_tomorrow, "2026-01-03T09:00:00Z")
     with time_machine.travel("2026-01-03T09:00:00Z", tick=False):
         never_screened = PatientFactory(clinic=clinic_a)  # held from its creation: to 02-02
-    kept_by_b = PatientFactory(clinic=clinic_b)
+    reinvited = PatientFactory(clinic=clinic_a, created_at=added)
+    intake_at(reinvited, "2026-01-01T09:00:00Z")
+    with time_machine.travel("2026-01-20T09:00:00Z", tick=False):
+        invitation_create(patient=reinvited)  # held from the invitation: to 02-19
+    kept_by_b = PatientFactory(clinic=clinic_b, created_at=added)
     intake_at(kept_by_b, "2025-01-01T09:00:00Z")
 
     # when: on 2026-02-02 (held through the day the 30 days end, erased the day after)
@@ -283,9 +294,10 @@ def test_the_retention_sweep_erases_exactly_the_patients_due(
         (clinic_a.pk, sorted([due_today.pk, due_a_day_ago.pk]))
     ]
     remaining = set(Patient.objects.values_list("pk", flat=True))
-    assert remaining == {due_tomorrow.pk, never_screened.pk, kept_by_b.pk}
+    assert remaining == {due_tomorrow.pk, never_screened.pk, reinvited.pk, kept_by_b.pk}
     assert set(Intake.objects.values_list("patient_id", flat=True)) == {
         due_tomorrow.pk,
+        reinvited.pk,
         kept_by_b.pk,
     }
     events = AuditEvent.objects.filter(action=AuditEvent.Action.ERASE)
