@@ -26,6 +26,7 @@ from audit.models import AuditEvent
 from audit.services import audit_record
 from clinic.celery import outbox_publish
 from reports import constants
+from reports.files import report_file_name
 from reports.models import Report, reports_storage
 from reports.selectors import report_context_for
 from reports.signals import report_ready
@@ -168,7 +169,7 @@ def report_claim(*, report_id: int) -> int | None:
 def report_store(*, report: Report, content: bytes) -> str:
     """Store the PDF under a name derived from its content: a second render reuses the file."""
     digest = hashlib.sha256(content).hexdigest()
-    name = f"reports/{report.clinic_id}/report-{report.pk}-{digest[:16]}.pdf"
+    name = report_file_name(clinic_id=report.clinic_id, report_id=report.pk, digest=digest)
     storage = reports_storage()
     if not storage.exists(name):
         saved = storage.save(name, ContentFile(content))

@@ -11,6 +11,7 @@ import logging
 from celery import shared_task
 from django.conf import settings
 
+from reports.files import report_files_sweep
 from reports.models import Report
 from reports.services import TRANSIENT_ERRORS, report_render, reports_sweep
 
@@ -40,3 +41,9 @@ def report_render_task(report_id: int) -> None:
 @shared_task(ignore_result=True, soft_time_limit=50, time_limit=60)
 def reports_sweep_task() -> None:
     reports_sweep()
+
+
+# Well under the broker's visibility timeout; a sweep cut short is finished by the next run.
+@shared_task(ignore_result=True, soft_time_limit=240, time_limit=300)
+def report_files_sweep_task() -> None:
+    report_files_sweep()

@@ -62,6 +62,13 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": REPORTS_SWEEP_INTERVAL},
     },
 }
+# Report files no report refers to (an erasure's delete that failed, a render that failed after
+# storing its file), once older than REPORTS_STALE_AFTER (reports/files.py; counts in the log).
+CELERY_BEAT_SCHEDULE["report-files-sweep"] = {
+    "task": "reports.tasks.report_files_sweep_task",
+    "schedule": 3600.0,
+    "options": {"expires": 3600.0},
+}
 
 # Webhook deliveries that are due (retries, broker outages), and expired idempotency keys.
 CELERY_BEAT_SCHEDULE["webhooks-sweep"] = {
