@@ -92,9 +92,10 @@ def chromium(monkeypatch: pytest.MonkeyPatch) -> Iterator[Browser]:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         yield Browser(browser)
         browser.close()
-    # See tests/clinic/intake_form/test_intake_browser.py: the ORM connection opened while
-    # Playwright ran in this thread would keep the test database from being dropped.
-    connections.close_all()
+        # See tests/clinic/intake_form/test_intake_browser.py: the ORM connection opened while
+        # Playwright ran in this thread would keep the test database from being dropped. It
+        # belongs to the event loop's context, so it is closed inside it.
+        connections.close_all()
 
 
 @pytest.fixture

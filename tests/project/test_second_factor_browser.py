@@ -87,7 +87,9 @@ def chromium(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         yield browser
         browser.close()
-    connections.close_all()
+        # The ORM connection the test opened while Playwright's event loop ran belongs to that
+        # loop's context: closed inside it, or it keeps the test database from being dropped.
+        connections.close_all()
 
 
 def code_of(device: TOTPDevice, *, steps_ahead: int = 0) -> str:
