@@ -30,9 +30,7 @@ def staff_user(request: HttpRequest) -> User:
 
 def administers(user: User, clinic_id: int | None) -> bool:
     """A superuser, or a clinic admin of the clinic `clinic_id` (none: of no clinic)."""
-    return user.is_superuser or (
-        user.is_clinic_admin and clinic_id is not None and user.clinic_id == clinic_id
-    )
+    return user.is_superuser or user.is_clinic_admin_of(clinic_id)
 
 
 def manages_users(user: User) -> bool:

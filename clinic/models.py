@@ -105,6 +105,10 @@ class User(AbstractUser):
     def is_clinic_admin(self) -> bool:
         return self.role == self.Role.CLINIC_ADMIN
 
+    def is_clinic_admin_of(self, clinic_id: int | None) -> bool:
+        """A clinic admin of the clinic `clinic_id` (None: of no clinic, never)."""
+        return self.is_clinic_admin and clinic_id is not None and self.clinic_id == clinic_id
+
     @property
     def display_name(self) -> str:
         """How a staff member is named on the record: full name, else the username."""

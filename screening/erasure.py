@@ -171,9 +171,7 @@ def erasure_permitted(
     """PermissionDenied unless a clinic admin or a read-write client of the patient's clinic
     allowed to erase (`ApiClient.can_erase`) erases; neither means the system (the retention
     sweep)."""
-    if by_user is not None and not (
-        by_user.is_clinic_admin and by_user.clinic_id == patient.clinic_id
-    ):
+    if by_user is not None and not by_user.is_clinic_admin_of(patient.clinic_id):
         raise PermissionDenied("Only a clinic admin of the patient's clinic can erase a patient.")
     if by_client is not None and not (
         by_client.can_write and by_client.is_active and by_client.clinic_id == patient.clinic_id

@@ -23,11 +23,11 @@ from screening.models import Intake
 from screening.samples import sample_document
 from screening.tasks import retention_sweep_task
 from tests.factories import PatientFactory, screening_for
+from tests.screening.erasure_world import added, intake_at
 
 pytestmark = pytest.mark.django_db
 
 START = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
-ADDED = datetime(2024, 12, 1, 9, 0, tzinfo=UTC)
 DRAFT = {"bloating.frequency": 3, "notes.free_text": "synthetic draft"}
 
 
@@ -35,16 +35,6 @@ DRAFT = {"bloating.frequency": 3, "notes.free_text": "synthetic draft"}
 def thirty_day_minimum(settings: Any) -> None:
     # The examples keep 30 days (the default minimum, 365, would make every date a year later).
     settings.RETENTION_MIN_DAYS = 30
-
-
-def added(clinic: Clinic, **fields: Any) -> Patient:
-    """A patient added before the examples' intakes and invitations (the latest counts)."""
-    return PatientFactory(clinic=clinic, created_at=ADDED, **fields)
-
-
-def intake_at(patient: Patient, moment: str) -> None:
-    with time_machine.travel(moment, tick=False):
-        screening_for(patient, sample_document(completed_on=moment[:10]))
 
 
 def test_it_reports_exactly_the_patients_whose_period_ended_before_today(

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
+from typing import Any
 
+import time_machine
 from django.contrib.admin.models import CHANGE, LogEntry
 
 from clinic.models import Clinic, Invitation, Patient, User
@@ -119,3 +121,19 @@ def recorded_patient(clinic: Clinic, practitioner: User, who: Identity) -> Recor
         user_id=practitioner.pk, queryset=[patient], action_flag=CHANGE, change_message="[]"
     )
     return Recorded(patient=patient, identity=who, screening=screening, invitation=invitation)
+
+
+# Retention examples: a patient added before the examples' intakes and invitations, so that the
+# latest of those (not the record's creation) starts the period.
+ADDED_BEFORE_THE_EXAMPLES = datetime.datetime(2024, 12, 1, 9, 0, tzinfo=datetime.UTC)
+
+
+def added(clinic: Clinic, **fields: Any) -> Patient:
+    """A patient added before the retention examples' intakes and invitations."""
+    return PatientFactory(clinic=clinic, created_at=ADDED_BEFORE_THE_EXAMPLES, **fields)
+
+
+def intake_at(patient: Patient, moment: str) -> None:
+    """An intake (and its screening) received at `moment`, an ISO 8601 time."""
+    with time_machine.travel(moment, tick=False):
+        screening_for(patient, sample_document(completed_on=moment[:10]))

@@ -17,9 +17,8 @@ from clinic.retention import patients_past_retention
 from clinic.services import invitation_create
 from screening.erasure import ErasureReason, ErasureRefused, erasure_refusal, patient_erase
 from screening.models import Intake
-from screening.samples import sample_document
 from tests.factories import PatientFactory, screening_for
-from tests.screening.erasure_world import clinic_admin
+from tests.screening.erasure_world import added, clinic_admin, intake_at
 
 pytestmark = pytest.mark.django_db
 
@@ -29,20 +28,10 @@ def admin(clinic_a: Clinic) -> User:
     return clinic_admin(clinic_a)
 
 
-def intake_at(patient: Patient, moment: str) -> None:
-    with time_machine.travel(moment, tick=False):
-        screening_for(patient, sample_document(completed_on=moment[:10]))
-
-
 @pytest.fixture
 def thirty_day_minimum(settings: Any) -> None:
     # The retention examples keep 30 days; the default minimum (365) would raise them.
     settings.RETENTION_MIN_DAYS = 30
-
-
-def added(clinic: Clinic) -> Patient:
-    """A patient added before the retention examples' intakes (the latest of them counts)."""
-    return PatientFactory(clinic=clinic, created_at=datetime(2024, 12, 1, 9, tzinfo=UTC))
 
 
 @pytest.mark.usefixtures("thirty_day_minimum")
