@@ -371,6 +371,10 @@ def main() -> None:
     intake_ratio = statistics.median(
         rate / base for rate, base in zip(rates[scenarios[2].name], rates[bare], strict=True)
     )
+    if failures:
+        # Refused requests are cheap: the ratios of such a run say nothing about the targets.
+        print("targets: not judged (requests were answered with unexpected status codes)")
+        sys.exit(1)
     print(
         "targets: list >= 0.20 of bare: "
         f"{'met' if list_ratio >= 0.20 else 'NOT met'}; intake >= 0.08 of bare: "
