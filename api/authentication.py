@@ -10,6 +10,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from django.db import connections, router
 from django.http import HttpRequest
 from django.utils import timezone
 from rest_framework import exceptions
@@ -79,11 +80,46 @@ def api_client_by_token(token: str, *, last_used_before: datetime) -> tuple[ApiC
     """The unrevoked client of a bearer token, and whether its last use predates the cutoff.
 
     Asked of the database on every request (no cache: a revoked token is refused at once).
+    Hand-written, because it runs before every API request: the ORM's query
+    (`ApiClient.objects.filter(token_sha256=..., revoked_at__isnull=True)`) took 364 µs of CPU
+    against 107 µs for this statement (fastest of 15 rounds of 300 lookups, interleaved in one
+    process, PostgreSQL). Under gunicorn (`bench/bench_api.py`, medians of nine rounds) the
+    screening list went from 0.131 to 0.136 of the bare view and the intake POST from 0.063 to
+    0.066: small against the runs' noise, but on every API request. The columns pass through
+    the fields' own database converters, as the ORM's would.
     """
-    found = list(ApiClient.objects.filter(token_sha256=token_hash(token), revoked_at__isnull=True))
-    if not found:
+    connection = connections[router.db_for_read(ApiClient)]
+    meta = ApiClient._meta
+    fields = meta.concrete_fields
+    quote = connection.ops.quote_name
+    # Only the table's and columns' own names are put in the text; the hash is a parameter.
+    sql = " ".join(
+        [
+            "SELECT",
+            ", ".join(quote(str(model_field.column)) for model_field in fields),
+            "FROM",
+            quote(meta.db_table),
+            "WHERE",
+            quote(str(meta.get_field("token_sha256").column)),
+            "= %s AND",
+            quote(str(meta.get_field("revoked_at").column)),
+            "IS NULL",
+        ]
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [token_hash(token)])
+        row = cursor.fetchone()  # token_sha256 is unique
+    if row is None:
         return None
-    client = found[0]  # token_sha256 is unique
+    values = []
+    for model_field, value in zip(fields, row, strict=True):
+        column = model_field.get_col(meta.db_table)
+        converters = connection.ops.get_db_converters(column)
+        for convert in [*converters, *model_field.get_db_converters(connection)]:
+            value = convert(value, column, connection)
+        values.append(value)
+    attnames = [model_field.attname for model_field in fields]
+    client = ApiClient.from_db(connection.alias, attnames, values)
     return client, client.last_used_at is None or client.last_used_at < last_used_before
 
 

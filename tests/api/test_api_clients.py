@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 from rest_framework.test import APIClient
 
+from api.authentication import api_client_by_token
 from clinic.models import ApiClient, Clinic, token_hash
+from clinic.services import api_client_revoke
 
 pytestmark = pytest.mark.django_db
 
@@ -71,3 +75,25 @@ def test_last_use_is_recorded(clinic_a: Clinic) -> None:
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
     client.get("/api/v1/instruments/")
     assert ApiClient.objects.get(name="records").last_used_at is not None
+
+
+def test_the_token_lookup_gives_the_stored_client_as_the_orm_reads_it(clinic_a: Clinic) -> None:
+    token, _ = create("--clinic", "clinic-a", "--name", "records", "--scope", "read_write")
+    used_at = timezone.now() - timedelta(minutes=10)
+    ApiClient.objects.filter(name="records").update(last_used_at=used_at)
+    stored = ApiClient.objects.get(name="records")
+
+    found = api_client_by_token(token, last_used_before=used_at + timedelta(seconds=1))
+
+    assert found is not None
+    client, last_use_is_stale = found
+    assert last_use_is_stale
+    assert {f.attname: getattr(client, f.attname) for f in ApiClient._meta.concrete_fields} == {
+        f.attname: getattr(stored, f.attname) for f in ApiClient._meta.concrete_fields
+    }
+    assert client.last_used_at is not None and timezone.is_aware(client.last_used_at)
+    assert client.can_write and client.clinic == clinic_a
+    assert api_client_by_token(token, last_used_before=used_at) == (client, False)
+    assert api_client_by_token(token + "x", last_used_before=used_at) is None
+    api_client_revoke(client=client)
+    assert api_client_by_token(token, last_used_before=used_at) is None
