@@ -75,7 +75,7 @@ lint: install
 bench: install | var
 	@shopt -s nullglob; benches=(bench/bench_*.py); \
 	if (( $${#benches[@]} == 0 )); then echo "no benchmarks in bench/"; exit 0; fi; \
-	for bench in "$${benches[@]}"; do \
+	failed=0; for bench in "$${benches[@]}"; do \
 		echo "== $$bench"; \
-		DEBUG=true PYTHONPATH=. $(BIN)/python "$$bench"; \
-	done
+		DEBUG=true PYTHONPATH=. $(BIN)/python "$$bench" || failed=1; \
+	done; exit $$failed

@@ -83,10 +83,9 @@ def api_client_by_token(token: str, *, last_used_before: datetime) -> tuple[ApiC
     Hand-written, because it runs before every API request: the ORM's query
     (`ApiClient.objects.filter(token_sha256=..., revoked_at__isnull=True)`) took 364 µs of CPU
     against 107 µs for this statement (fastest of 15 rounds of 300 lookups, interleaved in one
-    process, PostgreSQL). Under gunicorn (`bench/bench_api.py`, medians of nine rounds) the
-    screening list went from 0.131 to 0.136 of the bare view and the intake POST from 0.063 to
-    0.066: small against the runs' noise, but on every API request. The columns pass through
-    the fields' own database converters, as the ORM's would.
+    process, PostgreSQL), on every API request. Under gunicorn the gain is within the noise of
+    `bench/bench_api.py` (two separate runs: the list 0.131 and 0.136 of the bare view). The
+    columns pass through the same database converters as the ORM's.
     """
     connection = connections[router.db_for_read(ApiClient)]
     meta = ApiClient._meta
@@ -115,7 +114,7 @@ def api_client_by_token(token: str, *, last_used_before: datetime) -> tuple[ApiC
     for model_field, value in zip(fields, row, strict=True):
         column = model_field.get_col(meta.db_table)
         converters = connection.ops.get_db_converters(column)
-        for convert in [*converters, *model_field.get_db_converters(connection)]:
+        for convert in [*converters, *column.get_db_converters(connection)]:
             value = convert(value, column, connection)
         values.append(value)
     attnames = [model_field.attname for model_field in fields]

@@ -91,6 +91,9 @@ def test_the_token_lookup_gives_the_stored_client_as_the_orm_reads_it(clinic_a: 
     assert {f.attname: getattr(client, f.attname) for f in ApiClient._meta.concrete_fields} == {
         f.attname: getattr(stored, f.attname) for f in ApiClient._meta.concrete_fields
     }
+    assert [type(getattr(client, f.attname)) for f in ApiClient._meta.concrete_fields] == [
+        type(getattr(stored, f.attname)) for f in ApiClient._meta.concrete_fields
+    ]
     assert client.last_used_at is not None and timezone.is_aware(client.last_used_at)
     assert client.can_write and client.clinic == clinic_a
     assert api_client_by_token(token, last_used_before=used_at) == (client, False)
