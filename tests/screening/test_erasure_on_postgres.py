@@ -15,7 +15,7 @@ import time_machine
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.sessions.models import Session
 from django.core.management import call_command
-from django.db import DatabaseError, connection, transaction
+from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
@@ -33,6 +33,7 @@ from tests.api_callers import Tokens, bearer
 from tests.factories import PatientFactory, screening_for
 from tests.reports.pdfs import decoded_streams, reader_of, text_of
 from tests.screening.erasure_world import Identity, clinic_admin, identity, webhook_endpoint
+from tests.triggers import refused, statement
 
 pytestmark = [pytest.mark.django_db, pytest.mark.services]
 
@@ -199,24 +200,6 @@ def test_erasure_leaves_no_identifying_value_anywhere_and_the_audit_trail_intact
     assert out.getvalue().startswith("ok:")
 
 
-def refused(change: Callable[[], Any]) -> bool:
-    """Whether the database refuses `change` (run in a savepoint, so the test goes on)."""
-    try:
-        with transaction.atomic():
-            change()
-    except DatabaseError as error:
-        return "pgtrigger" in str(error)
-    return False
-
-
-def raw_delete(sql: str, pk: int) -> Callable[[], None]:
-    def run() -> None:
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [pk])
-
-    return run
-
-
 class Undo(Exception):
     """Rolls back what a block did, once its checks have run."""
 
@@ -233,7 +216,7 @@ def test_a_delete_outside_an_erasure_is_still_refused_before_and_after_one(
         lambda: NoteRevision.objects.filter(pk=second.pk).delete(),
         lambda: Screening.objects.filter(pk=screening.pk)._raw_delete(connection.alias),
         lambda: Intake.objects.filter(pk=screening.intake_id)._raw_delete(connection.alias),
-        raw_delete("DELETE FROM screening_intake WHERE id = %s", screening.intake_id),
+        statement("DELETE FROM screening_intake WHERE id = %s", screening.intake_id),
     ]
     assert all(refused(check) for check in checks)
 

@@ -7,11 +7,10 @@ the review, acknowledgement and entered-in-error columns change, through their s
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import DatabaseError, connection, transaction
+from django.db import connection
 from django.utils import timezone
 
 from clinic.models import Patient, User
@@ -26,6 +25,7 @@ from screening.models import (
 from screening.samples import sample_document
 from screening.services import screening_acknowledge_alarm, screening_review
 from tests.factories import screening_for
+from tests.triggers import refused, statement
 
 pytestmark = [pytest.mark.django_db, pytest.mark.services]
 
@@ -33,16 +33,6 @@ pytestmark = [pytest.mark.django_db, pytest.mark.services]
 @pytest.fixture
 def alarm(on_postgres: None, patient: Patient) -> Screening:
     return screening_for(patient, sample_document(answers={"red_flags.anaemia": True}))
-
-
-def refused(change: Callable[[], Any]) -> bool:
-    """Whether the database refuses `change` (run in a savepoint, so the test goes on)."""
-    try:
-        with transaction.atomic():
-            change()
-    except DatabaseError as error:
-        return "pgtrigger" in str(error)
-    return False
 
 
 SCREENING_CHANGES: dict[str, Any] = {
@@ -78,14 +68,9 @@ def test_a_stored_intake_column_cannot_be_updated(alarm: Screening, field: str, 
 
 
 def test_a_hand_written_update_or_delete_is_refused_too(alarm: Screening) -> None:
-    def execute(sql: str) -> None:
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [alarm.pk])
-
-    assert refused(
-        lambda: execute("UPDATE screening_screening SET refer_first = false WHERE id = %s")
-    )
-    assert refused(lambda: execute("DELETE FROM screening_screening WHERE id = %s"))
+    update = "UPDATE screening_screening SET refer_first = false WHERE id = %s"
+    assert refused(statement(update, alarm.pk))
+    assert refused(statement("DELETE FROM screening_screening WHERE id = %s", alarm.pk))
     assert Screening.objects.get(pk=alarm.pk).refer_first is True
 
 
