@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -52,6 +53,12 @@ def redis_url() -> str:
     url = os.environ.get("REDIS_URL") or settings.REDIS_URL
     require_service("Redis", redis_available(url), f"no answer at {url}")
     return url
+
+
+@pytest.fixture
+def thirty_day_retention_minimum(settings: Any) -> None:
+    """Retention examples keep 30 days: the default minimum (365 days) would raise them."""
+    settings.RETENTION_MIN_DAYS = 30
 
 
 @pytest.fixture

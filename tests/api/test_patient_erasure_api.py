@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 
 import pytest
 import time_machine
-from pytest_django import Settings
 from rest_framework.test import APIClient
 
 from audit.models import AuditEvent
@@ -99,11 +98,11 @@ def test_another_clinics_patient_is_not_found(tokens: Tokens, screened: Patient)
     assert Patient.objects.filter(pk=screened.pk).exists()
 
 
+@pytest.mark.usefixtures("thirty_day_retention_minimum")
 def test_while_held_it_answers_409_naming_the_days_and_erases_nothing(
-    eraser: APIClient, clinic_a: Clinic, settings: Settings
+    eraser: APIClient, clinic_a: Clinic
 ) -> None:
     # given a clinic keeping records 30 days, and a patient recorded before their intake
-    settings.RETENTION_MIN_DAYS = 30
     clinic_a.retention_days = 30
     clinic_a.save()
     patient = PatientFactory(clinic=clinic_a, created_at=datetime(2024, 12, 1, 9, tzinfo=UTC))

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
 import time_machine
@@ -25,16 +24,10 @@ from screening.tasks import retention_sweep_task
 from tests.factories import PatientFactory, screening_for
 from tests.screening.erasure_world import added, intake_at
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("thirty_day_retention_minimum")]
 
 START = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
 DRAFT = {"bloating.frequency": 3, "notes.free_text": "synthetic draft"}
-
-
-@pytest.fixture(autouse=True)
-def thirty_day_minimum(settings: Any) -> None:
-    # The examples keep 30 days (the default minimum, 365, would make every date a year later).
-    settings.RETENTION_MIN_DAYS = 30
 
 
 def test_it_reports_exactly_the_patients_whose_period_ended_before_today(

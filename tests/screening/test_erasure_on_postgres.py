@@ -233,15 +233,14 @@ def test_a_delete_outside_an_erasure_is_still_refused_before_and_after_one(
     assert NoteRevision.objects.filter(screening=screening).count() == 2
 
 
+@pytest.mark.usefixtures("thirty_day_retention_minimum")
 def test_the_retention_sweep_erases_exactly_the_patients_due(
     media: Path,
     clinic_a: Clinic,
     clinic_b: Clinic,
     django_capture_on_commit_callbacks: OnCommit,
-    settings: Any,
 ) -> None:
     # given: A keeps 30 days (the minimum here); B keeps everything
-    settings.RETENTION_MIN_DAYS = 30
     clinic_a.retention_days = 30
     clinic_a.save()
     added = datetime(2024, 12, 1, 9, tzinfo=UTC)  # before every intake: the latest counts

@@ -28,13 +28,7 @@ def admin(clinic_a: Clinic) -> User:
     return clinic_admin(clinic_a)
 
 
-@pytest.fixture
-def thirty_day_minimum(settings: Any) -> None:
-    # The retention examples keep 30 days; the default minimum (365) would raise them.
-    settings.RETENTION_MIN_DAYS = 30
-
-
-@pytest.mark.usefixtures("thirty_day_minimum")
+@pytest.mark.usefixtures("thirty_day_retention_minimum")
 def test_it_is_refused_while_the_retention_period_holds_the_records(
     clinic_a: Clinic, admin: User
 ) -> None:
@@ -59,7 +53,7 @@ def test_it_is_refused_while_the_retention_period_holds_the_records(
     assert AuditEvent.objects.count() == events
 
 
-@pytest.mark.usefixtures("thirty_day_minimum")
+@pytest.mark.usefixtures("thirty_day_retention_minimum")
 def test_the_hold_ends_at_the_start_of_the_day_after_the_period_as_the_sweep_counts(
     clinic_a: Clinic,
 ) -> None:
@@ -80,7 +74,7 @@ def test_the_hold_ends_at_the_start_of_the_day_after_the_period_as_the_sweep_cou
     assert patients_past_retention(now=first_day)[0].patient_ids == [patient.pk]
 
 
-@pytest.mark.usefixtures("thirty_day_minimum")
+@pytest.mark.usefixtures("thirty_day_retention_minimum")
 def test_the_day_boundary_is_the_sites_time_zone(clinic_a: Clinic, settings: Any) -> None:
     # given: the site in Berlin (UTC+2 in April); the period ends 2026-03-31 11:00 there
     settings.TIME_ZONE = "Europe/Berlin"
@@ -130,7 +124,7 @@ def test_across_a_dst_change_the_days_are_the_sites_calendar_days(
     assert patients_past_retention(now=hold_end)[0].patient_ids == [patient.pk]
 
 
-@pytest.mark.usefixtures("thirty_day_minimum")
+@pytest.mark.usefixtures("thirty_day_retention_minimum")
 def test_a_patient_without_intakes_is_held_from_their_creation_or_last_invitation(
     clinic_a: Clinic,
 ) -> None:
